@@ -1,0 +1,8 @@
+//! proxmox-mcp: an MCP server that lets AI assistants operate Proxmox VE clusters, with every
+//! call validated against the real Proxmox API schema before it is sent.
+//!
+//! The binary (`src/main.rs`) is only the command line; everything else is here:
+//! - [`schema`]: the generated API tables, path resolution, validation and discovery.
+#![warn(missing_docs)]
+
+pub mod schema;
