@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-const INPUTS: [&str; 2] = ["apidoc/apidoc.json", "apidoc/curated-tools.txt"];
+const INPUTS: [&str; 3] = ["apidoc/apidoc.json", "apidoc/curated-tools.txt", "apidoc/formats.json"];
 
 fn main() {
     for input in INPUTS {
@@ -22,7 +22,9 @@ fn run() -> Result<(), String> {
     let read = |p: &str| std::fs::read(p).map_err(|e| format!("cannot read {p}: {e}"));
     let schema = read(INPUTS[0])?;
     let curated = String::from_utf8(read(INPUTS[1])?).map_err(|_| format!("{} is not UTF-8", INPUTS[1]))?;
-    let generated = codegen::generate(&schema, &curated).map_err(|e| format!("codegen: {e}"))?;
+    let formats = read(INPUTS[2])?;
+    let generated = codegen::generate(codegen::Inputs { schema: &schema, curated: &curated, formats: &formats })
+        .map_err(|e| format!("codegen: {e}"))?;
     let out = std::env::var("OUT_DIR").map_err(|_| "OUT_DIR is not set".to_owned())?;
     let out = Path::new(&out);
     let write = |name: &str, text: &str| {

@@ -28,18 +28,24 @@ pub fn render(tokens: TokenStream, what: &str) -> Result<String> {
     Ok(preamble(what) + &prettyplease::unparse(&file))
 }
 
-/// Emits the tables for every endpoint of `api`.
-pub fn tables(api: &Api, what: &str) -> Result<String> {
-    render(table_tokens(api)?, what)
+/// Emits the tables for every endpoint of `api` and every registered format.
+pub fn tables(api: &Api, formats: &[(String, Object)], what: &str) -> Result<String> {
+    render(table_tokens(api, formats)?, what)
 }
 
 /// The tables as tokens.
-pub fn table_tokens(api: &Api) -> Result<TokenStream> {
+pub fn table_tokens(api: &Api, formats: &[(String, Object)]) -> Result<TokenStream> {
     let mut e = Emitter::default();
     let mut endpoints = Vec::with_capacity(api.endpoints.len());
     for ep in &api.endpoints {
         endpoints.push(e.endpoint(ep)?);
     }
+    let mut registered = Vec::with_capacity(formats.len());
+    for (name, obj) in formats {
+        let o = e.object(obj, &format!("format {name}"), "format")?;
+        registered.push(quote! { (#name, &#o) });
+    }
+    let n_registered = registered.len();
     let n_endpoints = endpoints.len();
     let n_patterns = e.patterns.len();
     let patterns = e.patterns.iter().enumerate().map(|(i, p)| {
@@ -56,6 +62,8 @@ pub fn table_tokens(api: &Api) -> Result<TokenStream> {
         pub static PATTERNS: [Pattern; #n_patterns] = [#(#patterns),*];
         /// Every method of the vendored schema, sorted by path, then GET, POST, PUT, DELETE.
         pub static ENDPOINTS: [Endpoint; #n_endpoints] = [#(#endpoints),*];
+        /// Property-string formats PVE registers by name, sorted by name.
+        pub static REGISTERED_FORMATS: [(&str, &Object); #n_registered] = [#(#registered),*];
         #(#statics)*
     })
 }

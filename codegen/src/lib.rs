@@ -40,16 +40,27 @@ pub struct Generated {
     pub endpoint_count: usize,
 }
 
-/// Generates the tables and curated tools from a schema (any format [`apidoc::read`] takes)
-/// and the curated list.
-pub fn generate(schema: &[u8], curated_list: &str) -> Result<Generated> {
-    let api = Api::parse(schema)?;
-    generate_from(&api, curated_list)
+/// The inputs of generation.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The schema, in any format [`apidoc::read`] takes (`apidoc/apidoc.json`).
+    pub schema: &'a [u8],
+    /// The curated tool list (`apidoc/curated-tools.txt`).
+    pub curated: &'a str,
+    /// The registered property-string formats (`apidoc/formats.json`).
+    pub formats: &'a [u8],
+}
+
+/// Generates the tables and curated tools.
+pub fn generate(inputs: Inputs<'_>) -> Result<Generated> {
+    let api = Api::parse(inputs.schema)?;
+    let formats = model::parse_registered_formats(inputs.formats)?;
+    generate_from(&api, &formats, inputs.curated)
 }
 
 /// [`generate`] from an already-parsed model.
-pub fn generate_from(api: &Api, curated_list: &str) -> Result<Generated> {
-    let tables = emit::tables(api, "apidoc/apidoc.json")?;
+pub fn generate_from(api: &Api, formats: &[(String, model::Object)], curated_list: &str) -> Result<Generated> {
+    let tables = emit::tables(api, formats, "apidoc/apidoc.json and apidoc/formats.json")?;
     let tools = curated::parse_list(curated_list)?;
     let mut defs = Vec::with_capacity(tools.len());
     for tool in tools {

@@ -231,6 +231,27 @@ impl Api {
     }
 }
 
+/// Reads registered property-string formats: a JSON object mapping each format name to
+/// the properties of its property string, in the apidoc's schema dialect. PVE registers
+/// these formats by name and the apidoc only names them (`format: "pve-qm-boot"`), so their
+/// keys are written down in `apidoc/formats.json`.
+pub fn parse_registered_formats(input: &[u8]) -> Result<Vec<(String, Object)>> {
+    let value: Value = serde_json::from_slice(input)
+        .map_err(|source| Error::Json { what: "registered formats".to_owned(), source })?;
+    let obj = value.as_object().ok_or_else(|| Error::schema("formats", "", "expected an object of formats"))?;
+    let mut out = Vec::with_capacity(obj.len());
+    for (name, props) in obj {
+        let id = format!("format {name}");
+        let cx = Cx { endpoint: &id };
+        out.push((
+            name.clone(),
+            Object { properties: cx.properties(props, "format")?, additional_properties: Some(false) },
+        ));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
 /// GET, POST, PUT, DELETE: the order endpoints of one path are listed in.
 pub fn method_rank(method: &str) -> usize {
     crate::apidoc::METHODS.iter().position(|m| *m == method).unwrap_or(usize::MAX)

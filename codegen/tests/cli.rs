@@ -22,6 +22,7 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(root.join("apidoc")).unwrap();
     std::fs::copy(fixtures().join("curated.txt"), root.join("apidoc/curated-tools.txt")).unwrap();
+    std::fs::copy(fixtures().join("formats.json"), root.join("apidoc/formats.json")).unwrap();
     let r = root.to_str().unwrap();
     let out = codegen(&["import", fixtures().join("quirks.json").to_str().unwrap(), "--root", r]);
     assert!(out.status.success(), "{}", text(&out));

@@ -8,7 +8,8 @@ fn fixture() -> codegen::Generated {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let schema = std::fs::read(dir.join("quirks.json")).unwrap();
     let curated = std::fs::read_to_string(dir.join("curated.txt")).unwrap();
-    codegen::generate(&schema, &curated).unwrap()
+    let formats = std::fs::read(dir.join("formats.json")).unwrap();
+    codegen::generate(codegen::Inputs { schema: &schema, curated: &curated, formats: &formats }).unwrap()
 }
 
 #[test]

@@ -22,7 +22,7 @@ pub mod curated {
     include!(concat!(env!("OUT_DIR"), "/curated.rs"));
 }
 
-pub use tables::{ENDPOINTS, PATTERNS};
+pub use tables::{ENDPOINTS, PATTERNS, REGISTERED_FORMATS};
 
 /// The Proxmox VE release the vendored schema describes.
 pub const PVE_VERSION: &str = "9.2";
@@ -168,6 +168,10 @@ mod tests {
             assert_eq!(ENDPOINTS[2].params.additional, Additional::Unspecified);
             assert_eq!(ENDPOINTS[3].params.additional, Additional::Allowed);
             assert_eq!(ENDPOINTS[3].segments[3], Segment::Placeholder("url_seq"));
+            let (name, boot) = REGISTERED_FORMATS[0];
+            assert_eq!(name, "widget-boot");
+            assert!(boot.get("legacy").unwrap().schema.default_key);
+            assert_eq!(boot.additional, Additional::Denied);
         }
     }
 }

@@ -22,6 +22,8 @@ use codegen::model::Api;
 const APIDOC: &str = "apidoc/apidoc.json";
 /// The curated tool list, relative to the workspace root.
 const CURATED: &str = "apidoc/curated-tools.txt";
+/// The registered property-string formats, relative to the workspace root.
+const FORMATS: &str = "apidoc/formats.json";
 /// The golden curated tool definitions, relative to the workspace root.
 const GOLDEN_DIR: &str = "tests/golden/curated";
 
@@ -200,7 +202,10 @@ fn generate(root: &Path) -> Result<(Vec<u8>, codegen::Generated), String> {
     let curated_path = root.join(CURATED);
     let curated =
         std::fs::read_to_string(&curated_path).map_err(|e| format!("cannot read {}: {e}", curated_path.display()))?;
-    let generated = codegen::generate(&bytes, &curated).map_err(|e| e.to_string())?;
+    let formats_path = root.join(FORMATS);
+    let formats = std::fs::read(&formats_path).map_err(|e| format!("cannot read {}: {e}", formats_path.display()))?;
+    let generated = codegen::generate(codegen::Inputs { schema: &bytes, curated: &curated, formats: &formats })
+        .map_err(|e| e.to_string())?;
     Ok((bytes, generated))
 }
 
