@@ -3,8 +3,12 @@
 //! The tables come from `apidoc/apidoc.json` through `codegen` (see `build.rs`); this module
 //! and its children are the hand-written behaviour over them.
 
+pub mod formats;
 pub mod path;
+pub mod propstring;
 pub mod types;
+pub mod validate;
+pub mod value;
 
 /// The generated tables: every endpoint and pattern of the vendored schema.
 mod tables {
