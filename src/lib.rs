@@ -3,6 +3,8 @@
 //!
 //! The binary (`src/main.rs`) is only the command line; everything else is here:
 //! - [`schema`]: the generated API tables, path resolution, validation and discovery.
+//! - [`cli`]: the offline `api` commands.
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod schema;

@@ -41,9 +41,12 @@ pub fn table_tokens(api: &Api, formats: &[(String, Object)]) -> Result<TokenStre
         endpoints.push(e.endpoint(ep)?);
     }
     let mut registered = Vec::with_capacity(formats.len());
+    let mut registered_docs = Vec::with_capacity(formats.len());
     for (name, obj) in formats {
         let o = e.object(obj, &format!("format {name}"), "format")?;
         registered.push(quote! { (#name, &#o) });
+        let docs = serde_json::to_string(&json_schema::property_string_keys(obj)).expect("JSON serialises");
+        registered_docs.push(quote! { (#name, #docs) });
     }
     let n_registered = registered.len();
     let n_endpoints = endpoints.len();
@@ -64,6 +67,8 @@ pub fn table_tokens(api: &Api, formats: &[(String, Object)]) -> Result<TokenStre
         pub static ENDPOINTS: [Endpoint; #n_endpoints] = [#(#endpoints),*];
         /// Property-string formats PVE registers by name, sorted by name.
         pub static REGISTERED_FORMATS: [(&str, &Object); #n_registered] = [#(#registered),*];
+        /// The keys of each registered format as JSON Schemas (with descriptions), by name.
+        pub static REGISTERED_FORMAT_DOCS: [(&str, &str); #n_registered] = [#(#registered_docs),*];
         #(#statics)*
     })
 }
@@ -113,7 +118,7 @@ impl Emitter {
             }
         });
         let params = self.object(&ep.parameters, &ep.id(), "parameters")?;
-        let params_json = serde_json::to_string(&json_schema::parameters(&ep.parameters)).expect("JSON serialises");
+        let params_json = serde_json::to_string(&json_schema::parameters_detailed(&ep.parameters)).expect("JSON serialises");
         let returns_json = serde_json::to_string(&ep.returns).expect("JSON serialises");
         let permissions = opt_str(ep.permissions.as_ref().map(|p| serde_json::to_string(p).expect("JSON serialises")).as_deref());
         let proxyto = opt_str(ep.proxyto.as_deref());

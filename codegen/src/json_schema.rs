@@ -11,13 +11,37 @@ use serde_json::{Map, Value, json};
 
 use crate::model::{Format, Object, Schema, Type};
 
-/// The JSON Schema of a method's parameters (an object schema).
-pub fn parameters(params: &Object) -> Value {
-    object(params)
+/// How much a schema carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// For MCP clients: the conservative keyword subset only.
+    Tool,
+    /// For `describe`: also the keys of every property string, under `x-property-string`.
+    Describe,
 }
 
-/// The JSON Schema of one PVE schema.
+/// The JSON Schema of a method's parameters (an object schema), for MCP clients.
+pub fn parameters(params: &Object) -> Value {
+    object(params, Dialect::Tool)
+}
+
+/// The JSON Schema of a method's parameters with property-string keys spelled out.
+pub fn parameters_detailed(params: &Object) -> Value {
+    object(params, Dialect::Describe)
+}
+
+/// The JSON Schema of one PVE schema, for MCP clients.
 pub fn schema(s: &Schema) -> Value {
+    schema_in(s, Dialect::Tool)
+}
+
+/// The keys of a property string as a map of JSON Schemas (aliases say what they stand for).
+pub fn property_string_keys(keys: &Object) -> Value {
+    let map: Map<String, Value> = keys.properties.iter().map(|(k, s)| (k.clone(), schema_in(s, Dialect::Describe))).collect();
+    Value::Object(map)
+}
+
+fn schema_in(s: &Schema, dialect: Dialect) -> Value {
     let mut out = Map::new();
     match s.ty {
         Some(Type::Any) | None => {}
@@ -53,16 +77,19 @@ pub fn schema(s: &Schema) -> Value {
         }
     }
     if let Some(items) = &s.items {
-        out.insert("items".into(), schema(items));
+        out.insert("items".into(), schema_in(items, dialect));
     } else if s.ty == Some(Type::Array) && !s.one_of.is_empty() {
         // The variants differ only in their items; any of them may apply.
-        let variants: Vec<Value> = s.one_of.iter().filter_map(|v| v.items.as_deref()).map(schema).collect();
+        let variants: Vec<Value> = s.one_of.iter().filter_map(|v| v.items.as_deref()).map(|i| schema_in(i, dialect)).collect();
         if !variants.is_empty() {
             out.insert("items".into(), json!({ "anyOf": variants }));
         }
     }
+    if let (Dialect::Describe, Some(Format::PropertyString(keys))) = (dialect, &s.format) {
+        out.insert("x-property-string".into(), property_string_keys(keys));
+    }
     if let Some(obj) = &s.properties {
-        if let Value::Object(o) = object(obj) {
+        if let Value::Object(o) = object(obj, dialect) {
             for (k, v) in o {
                 if k != "type" {
                     out.insert(k, v);
@@ -73,11 +100,11 @@ pub fn schema(s: &Schema) -> Value {
     Value::Object(out)
 }
 
-fn object(obj: &Object) -> Value {
+fn object(obj: &Object, dialect: Dialect) -> Value {
     let mut props = Map::new();
     let mut required = Vec::new();
     for (name, s) in &obj.properties {
-        props.insert(name.clone(), schema(s));
+        props.insert(name.clone(), schema_in(s, dialect));
         if !s.optional {
             required.push(Value::String(name.clone()));
         }

@@ -3,9 +3,11 @@
 //! The tables come from `apidoc/apidoc.json` through `codegen` (see `build.rs`); this module
 //! and its children are the hand-written behaviour over them.
 
+pub mod describe;
 pub mod formats;
 pub mod path;
 pub mod propstring;
+pub mod search;
 pub mod types;
 pub mod validate;
 pub mod value;
@@ -26,7 +28,7 @@ pub mod curated {
     include!(concat!(env!("OUT_DIR"), "/curated.rs"));
 }
 
-pub use tables::{ENDPOINTS, PATTERNS, REGISTERED_FORMATS};
+pub use tables::{ENDPOINTS, PATTERNS, REGISTERED_FORMATS, REGISTERED_FORMAT_DOCS};
 
 /// The Proxmox VE release the vendored schema describes.
 pub const PVE_VERSION: &str = "9.2";
