@@ -9,6 +9,7 @@
 //! Resolution walks a tree of the endpoints' segments; literal segments win over
 //! placeholders, as in PVE's router.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -69,9 +70,9 @@ impl std::error::Error for PathError {}
 
 /// One segment of a normalised path, percent-decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathSegment {
-    /// The decoded text.
-    pub value: String,
+pub struct PathSegment<'a> {
+    /// The decoded text (borrowed when nothing needed decoding).
+    pub value: Cow<'a, str>,
     /// Whether the text held `%2F` (a `/` inside the segment).
     pub encoded_slash: bool,
 }
@@ -107,7 +108,7 @@ impl Resolved {
 }
 
 /// Splits and decodes a raw API path, refusing anything unsafe.
-pub fn split_path(raw: &str) -> Result<Vec<PathSegment>, PathError> {
+pub fn split_path(raw: &str) -> Result<Vec<PathSegment<'_>>, PathError> {
     let refuse = |why: &str| Err(PathError::Refused(why.to_owned()));
     let path = raw.trim_matches(|c: char| c == ' ' || c == '\t' || c == '\n' || c == '\r');
     if path.is_empty() {
@@ -116,7 +117,8 @@ pub fn split_path(raw: &str) -> Result<Vec<PathSegment>, PathError> {
     if path.chars().any(char::is_control) {
         return refuse("the path contains control characters");
     }
-    if path.contains("://") || path.starts_with("//") || path.to_ascii_lowercase().starts_with("http:") || path.to_ascii_lowercase().starts_with("https:") {
+    let scheme = |s: &str| path.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s));
+    if path.contains("://") || path.starts_with("//") || scheme("http:") || scheme("https:") {
         return refuse("expected an API path like /nodes/{node}/qemu, not a URL (the cluster's address comes from the configuration)");
     }
     if path.contains('\\') {
@@ -142,10 +144,17 @@ pub fn split_path(raw: &str) -> Result<Vec<PathSegment>, PathError> {
     rest.split('/').map(decode_segment).collect()
 }
 
-fn decode_segment(raw: &str) -> Result<PathSegment, PathError> {
+fn decode_segment(raw: &str) -> Result<PathSegment<'_>, PathError> {
     let refuse = |why: String| Err(PathError::Refused(why));
     if raw.is_empty() {
         return refuse("the path has an empty segment ('//')".to_owned());
+    }
+    if !raw.contains('%') {
+        // Control characters and backslashes were refused for the whole path already.
+        if raw == "." || raw == ".." {
+            return refuse("the path contains a '.' or '..' segment".to_owned());
+        }
+        return Ok(PathSegment { value: Cow::Borrowed(raw), encoded_slash: false });
     }
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -181,7 +190,7 @@ fn decode_segment(raw: &str) -> Result<PathSegment, PathError> {
     if value.contains('\\') {
         return refuse(format!("'{raw}' contains a backslash"));
     }
-    Ok(PathSegment { value, encoded_slash })
+    Ok(PathSegment { value: Cow::Owned(value), encoded_slash })
 }
 
 /// Percent-encodes one path segment: everything but RFC 3986 unreserved characters and `:`
@@ -265,13 +274,13 @@ impl Router {
     }
 
     /// Depth-first, literal-first match; returns the node and the placeholder values.
-    fn walk(&self, at: usize, segs: &[PathSegment], captured: &mut Vec<(&'static str, String)>) -> Option<usize> {
+    fn walk(&self, at: usize, segs: &[PathSegment<'_>], captured: &mut Vec<(&'static str, String)>) -> Option<usize> {
         let node = &self.nodes[at];
         let Some(seg) = segs.first() else {
             return node.template.is_some().then_some(at);
         };
         if !seg.encoded_slash {
-            if let Ok(i) = node.literals.binary_search_by(|(t, _)| (*t).cmp(seg.value.as_str())) {
+            if let Ok(i) = node.literals.binary_search_by(|(t, _)| (*t).cmp(seg.value.as_ref())) {
                 if let Some(found) = self.walk(node.literals[i].1, &segs[1..], captured) {
                     return Some(found);
                 }
@@ -280,7 +289,7 @@ impl Router {
         for &(name, child, rest) in &node.placeholders {
             if rest {
                 if self.nodes[child].template.is_some() {
-                    let value: Vec<&str> = segs.iter().map(|s| s.value.as_str()).collect();
+                    let value: Vec<&str> = segs.iter().map(|s| s.value.as_ref()).collect();
                     captured.push((name, value.join("/")));
                     return Some(child);
                 }
@@ -289,7 +298,7 @@ impl Router {
             if seg.encoded_slash {
                 continue;
             }
-            captured.push((name, seg.value.clone()));
+            captured.push((name, seg.value.to_string()));
             if let Some(found) = self.walk(child, &segs[1..], captured) {
                 return Some(found);
             }
@@ -304,7 +313,7 @@ pub fn resolve(method: &str, raw_path: &str) -> Result<Resolved, PathError> {
     let segs = split_path(raw_path)?;
     let router = &*ROUTER;
     let mut captured = Vec::new();
-    let display = || format!("/{}", segs.iter().map(|s| s.value.as_str()).collect::<Vec<_>>().join("/"));
+    let display = || format!("/{}", segs.iter().map(|s| s.value.as_ref()).collect::<Vec<_>>().join("/"));
     let Some(at) = router.walk(0, &segs, &mut captured) else {
         if segs.iter().any(|s| s.encoded_slash) {
             return Err(PathError::Refused(
@@ -345,8 +354,8 @@ pub fn find_template(template: &str) -> Vec<&'static Endpoint> {
 }
 
 /// Up to five templates closest to the segments asked for.
-fn suggest(router: &Router, segs: &[PathSegment]) -> Vec<&'static str> {
-    let asked: Vec<&str> = segs.iter().map(|s| s.value.as_str()).collect();
+fn suggest(router: &Router, segs: &[PathSegment<'_>]) -> Vec<&'static str> {
+    let asked: Vec<&str> = segs.iter().map(|s| s.value.as_ref()).collect();
     let mut scored: Vec<(u32, &'static str)> = router
         .templates
         .iter()

@@ -8,10 +8,11 @@
 //! Then every key is checked against its schema, with property-string boolean spellings.
 
 use serde_json::Value;
+use std::borrow::Cow;
 
 use super::formats;
 use super::types::{Object, Prop, Type};
-use super::value::{self, Level, Problem, closest};
+use super::value::{self, Level, Name, Problem, closest};
 
 /// Parses and checks `text` against the property-string `keys`; problems are named
 /// `name.key` (or `name` for syntax errors). `format` names a registered format, whose
@@ -21,28 +22,21 @@ pub fn check(name: &str, keys: &'static Object, format: Option<&str>, text: &str
         Ok(pairs) => pairs,
         Err(problem) => return out.push(problem),
     };
-    for prop in keys.props {
-        if prop.schema.alias.is_some() {
-            continue;
-        }
-        let given = pairs.iter().find(|(p, _)| std::ptr::eq(*p, prop));
-        match given {
-            None if !prop.schema.optional => {
-                out.push(Problem::new(format!("{name}.{}", prop.name), "is required but missing".to_owned()));
-            }
-            None => {}
-            Some((_, v)) => {
-                value::check(&format!("{name}.{}", prop.name), prop.schema, v, Level::PropertyString, out);
-                if let Some(required) = prop.schema.requires {
-                    if !pairs.iter().any(|(p, _)| p.name == required) {
-                        out.push(Problem::new(format!("{name}.{required}"), format!("is required when '{}' is given", prop.name)));
-                    }
-                }
+    for (prop, v) in &pairs {
+        value::check(Name::nested(name, prop.name), prop.schema, v, Level::PropertyString, out);
+        if let Some(required) = prop.schema.requires {
+            if !pairs.iter().any(|(p, _)| p.name == required) {
+                out.push(Problem::new(format!("{name}.{required}"), format!("is required when '{}' is given", prop.name)));
             }
         }
     }
+    for prop in keys.props {
+        if !prop.schema.optional && prop.schema.alias.is_none() && !pairs.iter().any(|(p, _)| std::ptr::eq(*p, prop)) {
+            out.push(Problem::new(format!("{name}.{}", prop.name), "is required but missing".to_owned()));
+        }
+    }
     if let Some(format) = format {
-        let flat: Vec<(&str, &str)> = pairs.iter().map(|(p, v)| (p.name, v.as_str())).collect();
+        let flat: Vec<(&str, &str)> = pairs.iter().map(|(p, v)| (p.name, v.as_ref())).collect();
         for (key, expected) in formats::extra_rules(format, &flat) {
             out.push(Problem::new(format!("{name}.{key}"), expected));
         }
@@ -50,8 +44,8 @@ pub fn check(name: &str, keys: &'static Object, format: Option<&str>, text: &str
 }
 
 /// Splits a property string into (key, value) pairs resolved through aliases.
-pub fn parse(name: &str, keys: &'static Object, text: &str) -> Result<Vec<(&'static Prop, String)>, Problem> {
-    let mut pairs: Vec<(&'static Prop, String)> = Vec::new();
+pub fn parse<'a>(name: &str, keys: &'static Object, text: &'a str) -> Result<Vec<(&'static Prop, Cow<'a, str>)>, Problem> {
+    let mut pairs: Vec<(&'static Prop, Cow<'a, str>)> = Vec::with_capacity(8);
     let err = |msg: String| Err(Problem::new(name, msg));
     for part in split_parts(text).map_err(|m| Problem::new(name, m))? {
         if part.trim().is_empty() {
@@ -74,7 +68,7 @@ pub fn parse(name: &str, keys: &'static Object, text: &str) -> Result<Vec<(&'sta
                         if pairs.iter().any(|(p, _)| std::ptr::eq(*p, alias_prop)) {
                             return err(format!("duplicate key '{key_alias}' (set by '{k}')"));
                         }
-                        pairs.push((alias_prop, k.to_owned()));
+                        pairs.push((alias_prop, Cow::Borrowed(k)));
                     }
                     let Some(target_prop) = keys.get(target) else { return err(unknown_key(keys, target)) };
                     prop = target_prop;
@@ -85,7 +79,7 @@ pub fn parse(name: &str, keys: &'static Object, text: &str) -> Result<Vec<(&'sta
                 let mut v = unquote(v);
                 if prop.schema.ty == Type::Boolean {
                     if let Some(b) = value::parse_boolean(&v) {
-                        v = if b { "1" } else { "0" }.to_owned();
+                        v = Cow::Borrowed(if b { "1" } else { "0" });
                     }
                 }
                 pairs.push((prop, v));
@@ -131,7 +125,7 @@ fn split_parts(text: &str) -> Result<Vec<&str>, String> {
     Ok(parts)
 }
 
-fn unquote(v: &str) -> String {
+fn unquote(v: &str) -> Cow<'_, str> {
     match v.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
         Some(inner) if v.len() >= 2 => {
             let mut out = String::with_capacity(inner.len());
@@ -145,9 +139,9 @@ fn unquote(v: &str) -> String {
                     out.push(c);
                 }
             }
-            out
+            Cow::Owned(out)
         }
-        _ => v.to_owned(),
+        _ => Cow::Borrowed(v),
     }
 }
 
@@ -247,7 +241,7 @@ mod tests {
         assert!(problems("virtio,bridge=vmbr0,firewall=1").is_empty());
         assert!(problems("model=virtio,bridge=vmbr0,firewall=yes,tag=100").is_empty());
         let pairs = parse("net0", net(), "e1000=AA:BB:CC:DD:EE:FF,bridge=vmbr0").unwrap();
-        let flat: Vec<(&str, &str)> = pairs.iter().map(|(p, v)| (p.name, v.as_str())).collect();
+        let flat: Vec<(&str, &str)> = pairs.iter().map(|(p, v)| (p.name, v.as_ref())).collect();
         assert_eq!(flat, [("model", "e1000"), ("macaddr", "AA:BB:CC:DD:EE:FF"), ("bridge", "vmbr0")]);
         // Blank parts are skipped, as PVE does.
         assert!(problems("virtio,,bridge=vmbr0,").is_empty());

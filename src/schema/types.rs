@@ -115,7 +115,18 @@ impl Object {
     }
 
     fn find(&self, name: &str, indexed: bool) -> Option<&'static Prop> {
-        self.props.binary_search_by(|p| (p.name, p.indexed).cmp(&(name, indexed))).ok().map(|i| &self.props[i])
+        let key = name.as_bytes();
+        self.props
+            .binary_search_by(|p| {
+                let probe = p.name.as_bytes();
+                // Most probes differ in the first byte: decide those without a memcmp call.
+                match (probe.first(), key.first()) {
+                    (Some(a), Some(b)) if a != b => a.cmp(b),
+                    _ => probe.cmp(key).then(p.indexed.cmp(&indexed)),
+                }
+            })
+            .ok()
+            .map(|i| &self.props[i])
     }
 }
 

@@ -8,13 +8,14 @@
 //! accepted is exactly what is sent, so the verdict is the one PVE would give on it.
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
 use super::path::{self, PathError, Resolved};
 use super::propstring;
 use super::types::{Additional, Endpoint, Format, Method, Prop, Schema, Type};
-use super::value::{self, Level, Problem, closest};
+use super::value::{self, Level, Name, Problem, closest};
 
 /// Methods whose apidoc says "no parameters" (`additionalProperties: 0` and no properties)
 /// but which PVE lets take any parameter (see PVE-SEMANTICS.md).
@@ -156,12 +157,11 @@ pub fn validate_call(method: &str, raw_path: &str, data: Option<&Value>) -> Resu
 pub fn validate_resolved(resolved: &Resolved, params: &Map<String, Value>) -> Result<ValidCall, CallError> {
     let ep = resolved.endpoint;
     let mut problems: Vec<Problem> = Vec::new();
-    // Wire text of every parameter, placeholders first (PVE merges them into the parameters).
-    let mut given: BTreeMap<String, Wire> = BTreeMap::new();
+    // Every parameter as PVE will see it: placeholders first (PVE merges them in).
+    let mut given: Vec<Given<'_>> = Vec::with_capacity(resolved.placeholders.len() + params.len());
     for (name, v) in &resolved.placeholders {
-        given.insert((*name).to_owned(), Wire::One(v.clone()));
+        given.push(Given { name, prop: lookup(ep, name), wire: Wire::One(Cow::Borrowed(v)), placeholder: true });
     }
-    let mut sent: Vec<(String, String)> = Vec::new();
     for (name, v) in params {
         let prop = lookup(ep, name);
         let wire = match to_wire(name, prop, v) {
@@ -175,82 +175,85 @@ pub fn validate_resolved(resolved: &Resolved, params: &Map<String, Value>) -> Re
         if let Some((_, pv)) = resolved.placeholders.iter().find(|(p, _)| p == name) {
             match &wire {
                 Wire::One(s) if s == pv => {}
-                _ => problems.push(Problem::new(name, format!("the path gives {}, but data gives {}", value::show(name, pv), wire.show(name)))),
+                _ => problems.push(Problem::new(
+                    name.as_str(),
+                    format!("the path gives {}, but data gives {}", value::show(name, pv), wire.show(name)),
+                )),
             }
             continue;
         }
-        given.insert(name.clone(), wire);
+        given.push(Given { name, prop, wire, placeholder: false });
     }
     let additional = if ACCEPTS_ANY.contains(&(ep.method, ep.path)) { Additional::Allowed } else { ep.params.additional };
-    // Unknown parameters.
-    for (name, wire) in &given {
-        let placeholder = resolved.placeholders.iter().any(|(p, _)| p == name);
-        if placeholder || lookup(ep, name).is_some() {
-            continue;
-        }
-        if additional == Additional::Denied {
-            problems.push(Problem::new(name, unknown_param(ep, name)));
-        } else {
-            wire.push_to(name, &mut sent);
+    let mut sent: Vec<(String, String)> = Vec::with_capacity(given.len());
+    for g in &given {
+        match g.prop {
+            // An undeclared placeholder (`{url_seq}`) takes any value.
+            None if g.placeholder => {}
+            None if additional == Additional::Denied => problems.push(Problem::new(g.name, unknown_param(ep, g.name))),
+            None => g.wire.push_to(g.name, &mut sent),
+            Some(prop) => {
+                let before = problems.len();
+                check_param(g.name, prop.schema, &g.wire, &given, &mut problems);
+                if problems.len() == before && !g.placeholder {
+                    g.wire.push_to(g.name, &mut sent);
+                }
+            }
         }
     }
-    // Each known parameter, required ones included.
     for prop in ep.params.props {
-        let names: Vec<&String> = if prop.indexed {
-            given.keys().filter(|k| index_of(prop.name, k).is_some()).collect()
-        } else {
-            given.get_key_value(prop.name).map(|(k, _)| k).into_iter().collect()
-        };
-        if names.is_empty() && !prop.schema.optional && !prop.indexed {
-            let placeholder = ep.segments.iter().any(|s| matches!(s, super::types::Segment::Placeholder(p) if *p == prop.name));
-            if !placeholder {
-                problems.push(Problem::new(prop.name, "is required but missing".to_owned()));
-            }
-            continue;
-        }
-        for name in names {
-            let wire = &given[name];
-            let before = problems.len();
-            check_param(name, prop.schema, wire, &given, &mut problems);
-            if problems.len() == before && !resolved.placeholders.iter().any(|(p, _)| *p == name.as_str()) {
-                wire.push_to(name, &mut sent);
-            }
+        if !prop.schema.optional && !prop.indexed && !given.iter().any(|g| g.name == prop.name) {
+            problems.push(Problem::new(prop.name, "is required but missing".to_owned()));
         }
     }
     if !problems.is_empty() {
         problems.sort();
         problems.dedup();
-        let mut hints: Vec<(String, String)> = Vec::new();
-        for p in &problems {
-            let top = p.name.split('.').next().unwrap_or(&p.name);
-            if let Some(prop) = lookup(ep, top) {
-                let hint = prop.schema.format_description.or(prop.schema.typetext);
-                if let Some(h) = hint.filter(|h| *h != "<string>") {
-                    let entry = (top.to_owned(), h.to_owned());
-                    if !hints.contains(&entry) {
-                        hints.push(entry);
-                    }
-                }
-            }
-        }
-        return Err(CallError::Params(ParamErrors { endpoint: ep.id(), problems, hints }));
+        return Err(CallError::Params(ParamErrors { endpoint: ep.id(), hints: hints(ep, &problems), problems }));
     }
     sent.sort();
     Ok(ValidCall { endpoint: ep, path: resolved.concrete_path(), params: sent })
 }
 
-/// A parameter's wire form: one value, or several (an array, sent as repeated keys).
-#[derive(Debug, Clone)]
-enum Wire {
-    One(String),
-    Many(Vec<String>),
+/// How to write each parameter that had a problem (typetext or format description).
+fn hints(ep: &Endpoint, problems: &[Problem]) -> Vec<(String, String)> {
+    let mut hints: Vec<(String, String)> = Vec::new();
+    for p in problems {
+        let top = p.name.split('.').next().unwrap_or(&p.name);
+        if let Some(prop) = lookup(ep, top) {
+            let hint = prop.schema.format_description.or(prop.schema.typetext);
+            if let Some(h) = hint.filter(|h| *h != "<string>") {
+                let entry = (top.to_owned(), h.to_owned());
+                if !hints.contains(&entry) {
+                    hints.push(entry);
+                }
+            }
+        }
+    }
+    hints
 }
 
-impl Wire {
+/// One parameter of a call, as PVE will see it.
+struct Given<'a> {
+    name: &'a str,
+    prop: Option<&'static Prop>,
+    wire: Wire<'a>,
+    /// It came from the path.
+    placeholder: bool,
+}
+
+/// A parameter's wire form: one value, or several (an array, sent as repeated keys).
+#[derive(Debug, Clone)]
+enum Wire<'a> {
+    One(Cow<'a, str>),
+    Many(Vec<Cow<'a, str>>),
+}
+
+impl Wire<'_> {
     fn push_to(&self, name: &str, out: &mut Vec<(String, String)>) {
         match self {
-            Wire::One(s) => out.push((name.to_owned(), s.clone())),
-            Wire::Many(items) => out.extend(items.iter().map(|s| (name.to_owned(), s.clone()))),
+            Wire::One(s) => out.push((name.to_owned(), s.to_string())),
+            Wire::Many(items) => out.extend(items.iter().map(|s| (name.to_owned(), s.to_string()))),
         }
     }
 
@@ -268,6 +271,9 @@ fn lookup(ep: &Endpoint, name: &str) -> Option<&'static Prop> {
         return Some(p);
     }
     let stem = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    if stem.len() == name.len() {
+        return None;
+    }
     let prop = ep.params.get_indexed(stem)?;
     index_of(stem, name).map(|_| prop)
 }
@@ -309,13 +315,13 @@ fn unknown_param(ep: &Endpoint, name: &str) -> String {
 }
 
 /// Turns a JSON value into what goes on the wire, or explains why it cannot.
-fn to_wire(name: &str, prop: Option<&'static Prop>, v: &Value) -> Result<Option<Wire>, Vec<Problem>> {
+fn to_wire<'a>(name: &str, prop: Option<&'static Prop>, v: &'a Value) -> Result<Option<Wire<'a>>, Vec<Problem>> {
     let schema = prop.map(|p| p.schema);
-    let scalar = |v: &Value| -> Option<String> {
+    let scalar = |v: &'a Value| -> Option<Cow<'a, str>> {
         match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_owned()),
-            Value::Number(n) => Some(number_text(n, schema.map(|s| s.ty))),
+            Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+            Value::Bool(b) => Some(Cow::Borrowed(if *b { "1" } else { "0" })),
+            Value::Number(n) => Some(Cow::Owned(number_text(n, schema.map(|s| s.ty)))),
             _ => None,
         }
     };
@@ -337,7 +343,7 @@ fn to_wire(name: &str, prop: Option<&'static Prop>, v: &Value) -> Result<Option<
             if is_array || schema.is_none() {
                 Ok(Some(Wire::Many(texts)))
             } else if is_list {
-                Ok(Some(Wire::One(texts.join(","))))
+                Ok(Some(Wire::One(Cow::Owned(texts.join(",")))))
             } else {
                 Err(vec![Problem::new(name, format!("expected {}, got a list", describe_type(schema)))])
             }
@@ -352,9 +358,9 @@ fn to_wire(name: &str, prop: Option<&'static Prop>, v: &Value) -> Result<Option<
                 Format::None => None,
             });
             match keys {
-                Some(keys) => propstring::from_object(name, keys, obj).map(|s| Some(Wire::One(s))),
+                Some(keys) => propstring::from_object(name, keys, obj).map(|s| Some(Wire::One(Cow::Owned(s)))),
                 None if schema.is_some_and(|s| matches!(s.ty, Type::Object | Type::Any)) || schema.is_none() => {
-                    Ok(Some(Wire::One(Value::Object(obj.clone()).to_string())))
+                    Ok(Some(Wire::One(Cow::Owned(Value::Object(obj.clone()).to_string()))))
                 }
                 None => Err(vec![Problem::new(name, format!("expected {}, got an object", describe_type(schema)))]),
             }
@@ -394,24 +400,30 @@ fn json_kind(v: &Value) -> &'static str {
 }
 
 /// Checks one given parameter: instance types, `requires`, then its value(s).
-fn check_param(name: &str, schema: &'static Schema, wire: &Wire, given: &BTreeMap<String, Wire>, out: &mut Vec<Problem>) {
+fn check_param(name: &str, schema: &'static Schema, wire: &Wire<'_>, given: &[Given<'_>], out: &mut Vec<Problem>) {
+    let value_of = |param: &str| -> Option<&str> {
+        given.iter().find(|g| g.name == param).and_then(|g| match &g.wire {
+            Wire::One(s) => Some(s.as_ref()),
+            Wire::Many(_) => None,
+        })
+    };
     if let (Some(tp), false) = (schema.type_property, schema.instance_types.is_empty()) {
-        if let Some(Wire::One(t)) = given.get(tp) {
-            if !schema.instance_types.contains(&t.as_str()) {
+        if let Some(t) = value_of(tp) {
+            if !schema.instance_types.contains(&t) {
                 out.push(Problem::new(name, format!("is only allowed when '{tp}' is {}, and '{tp}' is '{t}'", schema.instance_types.join(" or "))));
                 return;
             }
         }
     }
     if let Some(required) = schema.requires {
-        if !given.contains_key(required) {
+        if !given.iter().any(|g| g.name == required) {
             out.push(Problem::new(required, format!("is required when '{name}' is given")));
         }
     }
     if !schema.one_of.is_empty() {
-        let chosen: Vec<&'static Schema> = match schema.type_property.and_then(|tp| given.get(tp)) {
-            Some(Wire::One(t)) => schema.one_of.iter().copied().filter(|s| s.instance_types.contains(&t.as_str())).collect(),
-            _ => schema.one_of.to_vec(),
+        let chosen: Vec<&'static Schema> = match schema.type_property.and_then(value_of) {
+            Some(t) => schema.one_of.iter().copied().filter(|s| s.instance_types.contains(&t)).collect(),
+            None => schema.one_of.to_vec(),
         };
         // Valid when any applicable variant accepts it; otherwise report the first's problems.
         let mut first = None;
@@ -423,27 +435,27 @@ fn check_param(name: &str, schema: &'static Schema, wire: &Wire, given: &BTreeMa
             }
             first.get_or_insert(probs);
         }
-        if let Some(p) = first {
-            out.extend(p);
-        } else {
-            out.push(Problem::new(name, "is not allowed for this type".to_owned()));
+        match first {
+            Some(p) => out.extend(p),
+            None => out.push(Problem::new(name, "is not allowed for this type".to_owned())),
         }
         return;
     }
     check_value(name, schema, wire, out);
 }
 
-fn check_value(name: &str, schema: &'static Schema, wire: &Wire, out: &mut Vec<Problem>) {
+fn check_value(name: &str, schema: &'static Schema, wire: &Wire<'_>, out: &mut Vec<Problem>) {
+    let top = Name::top(name);
     match (schema.ty, wire) {
         (Type::Array, _) => {
-            let items: Vec<&String> = match wire {
-                Wire::One(s) => vec![s],
-                Wire::Many(v) => v.iter().collect(),
+            let items: Vec<&str> = match wire {
+                Wire::One(s) => vec![s.as_ref()],
+                Wire::Many(v) => v.iter().map(|s| s.as_ref()).collect(),
             };
             if let Some(item_schema) = schema.items {
                 for (i, item) in items.into_iter().enumerate() {
                     let before = out.len();
-                    value::check(name, item_schema, item, Level::Top, out);
+                    value::check(top, item_schema, item, Level::Top, out);
                     for p in &mut out[before..] {
                         if p.name == name {
                             p.message = format!("item {}: {}", i + 1, p.message);
@@ -452,12 +464,12 @@ fn check_value(name: &str, schema: &'static Schema, wire: &Wire, out: &mut Vec<P
                 }
             }
         }
-        (_, Wire::One(s)) => value::check(name, schema, s, Level::Top, out),
+        (_, Wire::One(s)) => value::check(top, schema, s, Level::Top, out),
         (_, Wire::Many(items)) => {
             // A list for a `-list` format was joined already; any other list is one value
             // per item, each checked.
             for item in items {
-                value::check(name, schema, item, Level::Top, out);
+                value::check(top, schema, item, Level::Top, out);
             }
         }
     }

@@ -31,6 +31,45 @@ impl Problem {
     }
 }
 
+/// The name of a value in problems: a parameter, or a key inside a parameter's property
+/// string (`net0.tag`). Cheap to pass around; formatted only when a problem is reported.
+#[derive(Debug, Clone, Copy)]
+pub struct Name<'a> {
+    /// The parameter holding the property string, for keys.
+    pub parent: Option<&'a str>,
+    /// The parameter or key.
+    pub key: &'a str,
+}
+
+impl<'a> Name<'a> {
+    /// A parameter.
+    pub fn top(key: &'a str) -> Self {
+        Name { parent: None, key }
+    }
+
+    /// A key inside a parameter's property string.
+    pub fn nested(parent: &'a str, key: &'a str) -> Self {
+        Name { parent: Some(parent), key }
+    }
+
+    /// The dotted text, borrowed for parameters.
+    pub fn text(&self) -> std::borrow::Cow<'a, str> {
+        match self.parent {
+            None => std::borrow::Cow::Borrowed(self.key),
+            Some(p) => std::borrow::Cow::Owned(format!("{p}.{}", self.key)),
+        }
+    }
+}
+
+impl std::fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.parent {
+            Some(p) => write!(f, "{p}.{}", self.key),
+            None => f.write_str(self.key),
+        }
+    }
+}
+
 /// Where a value sits: at the top level booleans are only `0`/`1`; inside property strings
 /// PVE also accepts yes/no, on/off, true/false.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,10 +81,10 @@ pub enum Level {
 }
 
 /// Checks `value` against `schema`; `name` is used in problems, `secret` hides the value.
-pub fn check(name: &str, schema: &'static Schema, value: &str, level: Level, out: &mut Vec<Problem>) {
-    let shown = || show(name, value);
+pub fn check(name: Name<'_>, schema: &'static Schema, value: &str, level: Level, out: &mut Vec<Problem>) {
+    let shown = || show(name.key, value);
     let fail = |out: &mut Vec<Problem>, expected: String| {
-        out.push(Problem::new(name, format!("expected {expected}, got {}", shown())));
+        out.push(Problem::new(name.to_string(), format!("expected {expected}, got {}", shown())));
     };
     // Type.
     let number = match schema.ty {
@@ -86,7 +125,7 @@ pub fn check(name: &str, schema: &'static Schema, value: &str, level: Level, out
             Verdict::Invalid(expected) => return fail(out, format!("{expected} (format {format})")),
             Verdict::PropertyString(keys) => {
                 let before = out.len();
-                propstring::check(name, keys, Some(format), value, out);
+                propstring::check(&name.text(), keys, Some(format), value, out);
                 if out.len() > before {
                     return;
                 }
@@ -94,7 +133,7 @@ pub fn check(name: &str, schema: &'static Schema, value: &str, level: Level, out
         },
         Format::PropertyString(keys) => {
             let before = out.len();
-            propstring::check(name, keys, None, value, out);
+            propstring::check(&name.text(), keys, None, value, out);
             if out.len() > before {
                 return;
             }
@@ -110,7 +149,7 @@ pub fn check(name: &str, schema: &'static Schema, value: &str, level: Level, out
     if let Some(max) = schema.max_length {
         if value.chars().count() > max as usize {
             return out.push(Problem::new(
-                name,
+                name.to_string(),
                 format!("expected at most {max} characters, got {} characters", value.chars().count()),
             ));
         }
