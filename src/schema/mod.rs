@@ -3,6 +3,7 @@
 //! The tables come from `apidoc/apidoc.json` through `codegen` (see `build.rs`); this module
 //! and its children are the hand-written behaviour over them.
 
+pub mod formats;
 pub mod path;
 pub mod types;
 
