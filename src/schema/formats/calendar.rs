@@ -56,7 +56,9 @@ fn parse_event(value: &str) -> bool {
         if KEYWORDS.contains(&i) {
             return true;
         }
-        let Some(rest) = separated_list1(i, weekday_range) else { return false };
+        let Some(rest) = separated_list1(i, weekday_range) else {
+            return false;
+        };
         has_day = true;
         i = space0(rest);
     }
@@ -79,7 +81,9 @@ fn space0(i: &str) -> &str {
 fn separated_list1<'a>(i: &'a str, element: impl Fn(&'a str) -> Option<&'a str>) -> Option<&'a str> {
     let mut i = element(i)?;
     loop {
-        let Some(after) = i.strip_prefix(',') else { return Some(i) };
+        let Some(after) = i.strip_prefix(',') else {
+            return Some(i);
+        };
         match element(after) {
             Some(rest) => i = rest,
             None => return Some(i),
@@ -176,7 +180,5 @@ fn date_spec(i: &str) -> Option<&str> {
         .and_then(|r| comp_list(r, 13))
         .and_then(|r| r.strip_prefix('-'))
         .and_then(|r| comp_list(r, 32));
-    full.or_else(|| {
-        comp_list(i, 13).and_then(|r| r.strip_prefix('-')).and_then(|r| comp_list(r, 32))
-    })
+    full.or_else(|| comp_list(i, 13).and_then(|r| r.strip_prefix('-')).and_then(|r| comp_list(r, 32)))
 }

@@ -44,7 +44,10 @@ pub(super) fn addr_spec(value: &str) -> Verdict {
         return valid_if(unscoped_len(&c[1]) <= MAX_NAME, "an IP set name of at most 64 characters");
     }
     if perl_re!(ALIAS).is_match(value) {
-        return valid_if(unscoped_len(value.trim_end_matches('\n')) <= MAX_NAME, "an alias name of at most 64 characters");
+        return valid_if(
+            unscoped_len(value.trim_end_matches('\n')) <= MAX_NAME,
+            "an alias name of at most 64 characters",
+        );
     }
     let elements = perl_split(value, ',');
     if elements.join(",") != value {
@@ -67,25 +70,73 @@ pub(super) fn addr_spec(value: &str) -> Verdict {
 
 /// ICMP type names of `iptables -p icmp -h`.
 const ICMP_TYPES: &[&str] = &[
-    "TOS-host-redirect", "TOS-host-unreachable", "TOS-network-redirect", "TOS-network-unreachable",
-    "address-mask-reply", "address-mask-request", "any", "communication-prohibited",
-    "destination-unreachable", "echo-reply", "echo-request", "fragmentation-needed",
-    "host-precedence-violation", "host-prohibited", "host-redirect", "host-unknown", "host-unreachable",
-    "ip-header-bad", "network-prohibited", "network-redirect", "network-unknown", "network-unreachable",
-    "parameter-problem", "port-unreachable", "precedence-cutoff", "protocol-unreachable", "redirect",
-    "required-option-missing", "router-advertisement", "router-solicitation", "source-quench",
-    "source-route-failed", "time-exceeded", "timestamp-reply", "timestamp-request",
-    "ttl-zero-during-reassembly", "ttl-zero-during-transit",
+    "TOS-host-redirect",
+    "TOS-host-unreachable",
+    "TOS-network-redirect",
+    "TOS-network-unreachable",
+    "address-mask-reply",
+    "address-mask-request",
+    "any",
+    "communication-prohibited",
+    "destination-unreachable",
+    "echo-reply",
+    "echo-request",
+    "fragmentation-needed",
+    "host-precedence-violation",
+    "host-prohibited",
+    "host-redirect",
+    "host-unknown",
+    "host-unreachable",
+    "ip-header-bad",
+    "network-prohibited",
+    "network-redirect",
+    "network-unknown",
+    "network-unreachable",
+    "parameter-problem",
+    "port-unreachable",
+    "precedence-cutoff",
+    "protocol-unreachable",
+    "redirect",
+    "required-option-missing",
+    "router-advertisement",
+    "router-solicitation",
+    "source-quench",
+    "source-route-failed",
+    "time-exceeded",
+    "timestamp-reply",
+    "timestamp-request",
+    "ttl-zero-during-reassembly",
+    "ttl-zero-during-transit",
 ];
 
 /// ICMPv6 type names of `ip6tables -p icmpv6 -h`.
 const ICMPV6_TYPES: &[&str] = &[
-    "address-unreachable", "any", "bad-header", "beyond-scope", "communication-prohibited",
-    "destination-unreachable", "echo-reply", "echo-request", "failed-policy", "neighbor-advertisement",
-    "neighbor-solicitation", "neighbour-advertisement", "neighbour-solicitation", "no-route",
-    "packet-too-big", "parameter-problem", "port-unreachable", "redirect", "reject-route",
-    "router-advertisement", "router-solicitation", "time-exceeded", "ttl-zero-during-reassembly",
-    "ttl-zero-during-transit", "unknown-header-type", "unknown-option",
+    "address-unreachable",
+    "any",
+    "bad-header",
+    "beyond-scope",
+    "communication-prohibited",
+    "destination-unreachable",
+    "echo-reply",
+    "echo-request",
+    "failed-policy",
+    "neighbor-advertisement",
+    "neighbor-solicitation",
+    "neighbour-advertisement",
+    "neighbour-solicitation",
+    "no-route",
+    "packet-too-big",
+    "parameter-problem",
+    "port-unreachable",
+    "redirect",
+    "reject-route",
+    "router-advertisement",
+    "router-solicitation",
+    "time-exceeded",
+    "ttl-zero-during-reassembly",
+    "ttl-zero-during-transit",
+    "unknown-header-type",
+    "unknown-option",
 ];
 
 fn is_icmp_type(value: &str) -> bool {
@@ -114,8 +165,7 @@ pub(super) fn protocol_spec(value: &str) -> Verdict {
         return Verdict::Valid;
     }
     if value.bytes().all(|b| b.is_ascii_digit()) {
-        let known = canonical_number(value, 255).is_some()
-            || PROTOCOLS.iter().any(|(_, n)| n.to_string() == value);
+        let known = canonical_number(value, 255).is_some() || PROTOCOLS.iter().any(|(_, n)| n.to_string() == value);
         return valid_if(known, "a protocol name such as tcp or udp, or a protocol number from 0 to 255");
     }
     if value.chars().any(char::is_whitespace) {

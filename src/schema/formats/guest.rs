@@ -22,10 +22,7 @@ pub(super) fn hotplug_features(value: &str) -> Verdict {
     let ok = value == "0"
         || value == "1"
         || split_list(value).iter().all(|f| perl_re!("network|disk|cpu|memory|usb|cloudinit").is_match(f));
-    valid_if(
-        ok,
-        "'0', '1' or a comma-separated list of hotplug features: network, disk, cpu, memory, usb, cloudinit",
-    )
+    valid_if(ok, "'0', '1' or a comma-separated list of hotplug features: network, disk, cpu, memory, usb, cloudinit")
 }
 
 /// A disk slot of a VM: `ide0`-`ide3`, `sata0`-`sata5`, `scsi0`-`scsi30`, `virtio0`-`virtio15`,
@@ -86,9 +83,9 @@ pub(super) fn lxc_dev_string(value: &str) -> Verdict {
 
 pub(super) fn startup_order(value: &str) -> Verdict {
     let ok = is_true(value)
-        && perl_split(value, ',').iter().all(|part| {
-            perl_re!(r"\s*").is_match(part) || perl_re!(r"(?:order=)?\d+|up=\d+|down=\d+").is_match(part)
-        });
+        && perl_split(value, ',')
+            .iter()
+            .all(|part| perl_re!(r"\s*").is_match(part) || perl_re!(r"(?:order=)?\d+|up=\d+|down=\d+").is_match(part));
     valid_if(ok, "startup options '[order=]N[,up=N][,down=N]' with non-negative numbers")
 }
 
@@ -111,9 +108,8 @@ pub(super) fn command_batch(value: &str) -> Verdict {
         items.iter().all(|item| {
             item.as_object().is_some_and(|o| {
                 o.get("path").is_some_and(scalar)
-                    && o.get("method").is_some_and(|m| {
-                        scalar(m) && perl_re!("GET|POST|PUT|DELETE").is_match(&json_scalar_text(m))
-                    })
+                    && o.get("method")
+                        .is_some_and(|m| scalar(m) && perl_re!("GET|POST|PUT|DELETE").is_match(&json_scalar_text(m)))
                     && o.get("args").is_none_or(|a| a.is_null() || a.is_object())
             })
         })
@@ -132,9 +128,7 @@ fn json_scalar_text(v: &serde_json::Value) -> String {
 const B64: &str = "[0-9A-Za-z+/]";
 
 fn pem_re(label: &str) -> String {
-    format!(
-        r"-----BEGIN {label}-----\s*(?:{B64}+\s*\n)*{B64}*(?:=\s*\n=|={{0,2}})?\s*\n-----END {label}-----\s*"
-    )
+    format!(r"-----BEGIN {label}-----\s*(?:{B64}+\s*\n)*{B64}*(?:=\s*\n=|={{0,2}})?\s*\n-----END {label}-----\s*")
 }
 
 /// Drops any text before the first PEM header, as `PVE::Certificate::strip_leading_text`.
@@ -168,8 +162,7 @@ pub(super) fn pem_string(value: &str) -> Verdict {
 
 /// `prune-backups`: `keep-all=1` cannot be combined with another `keep-*` option above 0.
 pub(super) fn prune_backups_rules(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    let keep_all =
-        pairs.iter().any(|(k, v)| *k == "keep-all" && perl_re!("(?i:1|on|yes|true)").is_match(v));
+    let keep_all = pairs.iter().any(|(k, v)| *k == "keep-all" && perl_re!("(?i:1|on|yes|true)").is_match(v));
     let others_set = pairs.iter().any(|(k, v)| *k != "keep-all" && perl_number_positive(v));
     if keep_all && others_set {
         vec![("keep-all".to_owned(), "keep-all=1 alone, not together with other keep-* options".to_owned())]
@@ -187,26 +180,121 @@ fn perl_number_positive(value: &str) -> bool {
 
 /// Built-in CPU models: QEMU's named models PVE knows, and PVE's own x86-64 levels.
 const CPU_MODELS: &[&str] = &[
-    "486", "a64fx", "athlon", "Broadwell", "Broadwell-IBRS", "Broadwell-noTSX", "Broadwell-noTSX-IBRS",
-    "Cascadelake-Server", "Cascadelake-Server-noTSX", "Cascadelake-Server-v2", "Cascadelake-Server-v4",
-    "Cascadelake-Server-v5", "ClearwaterForest", "ClearwaterForest-v2", "ClearwaterForest-v3", "Conroe",
-    "Cooperlake", "Cooperlake-v2", "core2duo", "coreduo", "cortex-a35", "cortex-a53", "cortex-a55",
-    "cortex-a57", "cortex-a710", "cortex-a72", "cortex-a76", "cortex-a78ae", "DiamondRapids", "EPYC",
-    "EPYC-Genoa", "EPYC-Genoa-v2", "EPYC-IBPB", "EPYC-Milan", "EPYC-Milan-v2", "EPYC-Milan-v3", "EPYC-Rome",
-    "EPYC-Rome-v2", "EPYC-Rome-v3", "EPYC-Rome-v4", "EPYC-Rome-v5", "EPYC-Turin", "EPYC-v3", "EPYC-v4",
-    "EPYC-v5", "GraniteRapids", "GraniteRapids-v2", "GraniteRapids-v3", "GraniteRapids-v4",
-    "GraniteRapids-v5", "Haswell", "Haswell-IBRS", "Haswell-noTSX", "Haswell-noTSX-IBRS", "host",
-    "Icelake-Client", "Icelake-Client-noTSX", "Icelake-Server", "Icelake-Server-noTSX", "Icelake-Server-v3",
-    "Icelake-Server-v4", "Icelake-Server-v5", "Icelake-Server-v6", "Icelake-Server-v7", "IvyBridge",
-    "IvyBridge-IBRS", "KnightsMill", "kvm32", "kvm64", "max", "Nehalem", "Nehalem-IBRS", "neoverse-n1",
-    "neoverse-n2", "neoverse-v1", "Opteron_G1", "Opteron_G2", "Opteron_G3", "Opteron_G4", "Opteron_G5",
-    "Penryn", "pentium", "pentium2", "pentium3", "phenom", "qemu32", "qemu64", "SandyBridge",
-    "SandyBridge-IBRS", "SapphireRapids", "SapphireRapids-v2", "SapphireRapids-v3", "SapphireRapids-v4",
-    "SapphireRapids-v5", "SapphireRapids-v6", "SierraForest", "SierraForest-v2", "SierraForest-v3",
-    "SierraForest-v4", "SierraForest-v5", "Skylake-Client", "Skylake-Client-IBRS",
-    "Skylake-Client-noTSX-IBRS", "Skylake-Client-v4", "Skylake-Server", "Skylake-Server-IBRS",
-    "Skylake-Server-noTSX-IBRS", "Skylake-Server-v4", "Skylake-Server-v5", "Westmere", "Westmere-IBRS",
-    "x86-64-v2", "x86-64-v2-AES", "x86-64-v3", "x86-64-v4",
+    "486",
+    "a64fx",
+    "athlon",
+    "Broadwell",
+    "Broadwell-IBRS",
+    "Broadwell-noTSX",
+    "Broadwell-noTSX-IBRS",
+    "Cascadelake-Server",
+    "Cascadelake-Server-noTSX",
+    "Cascadelake-Server-v2",
+    "Cascadelake-Server-v4",
+    "Cascadelake-Server-v5",
+    "ClearwaterForest",
+    "ClearwaterForest-v2",
+    "ClearwaterForest-v3",
+    "Conroe",
+    "Cooperlake",
+    "Cooperlake-v2",
+    "core2duo",
+    "coreduo",
+    "cortex-a35",
+    "cortex-a53",
+    "cortex-a55",
+    "cortex-a57",
+    "cortex-a710",
+    "cortex-a72",
+    "cortex-a76",
+    "cortex-a78ae",
+    "DiamondRapids",
+    "EPYC",
+    "EPYC-Genoa",
+    "EPYC-Genoa-v2",
+    "EPYC-IBPB",
+    "EPYC-Milan",
+    "EPYC-Milan-v2",
+    "EPYC-Milan-v3",
+    "EPYC-Rome",
+    "EPYC-Rome-v2",
+    "EPYC-Rome-v3",
+    "EPYC-Rome-v4",
+    "EPYC-Rome-v5",
+    "EPYC-Turin",
+    "EPYC-v3",
+    "EPYC-v4",
+    "EPYC-v5",
+    "GraniteRapids",
+    "GraniteRapids-v2",
+    "GraniteRapids-v3",
+    "GraniteRapids-v4",
+    "GraniteRapids-v5",
+    "Haswell",
+    "Haswell-IBRS",
+    "Haswell-noTSX",
+    "Haswell-noTSX-IBRS",
+    "host",
+    "Icelake-Client",
+    "Icelake-Client-noTSX",
+    "Icelake-Server",
+    "Icelake-Server-noTSX",
+    "Icelake-Server-v3",
+    "Icelake-Server-v4",
+    "Icelake-Server-v5",
+    "Icelake-Server-v6",
+    "Icelake-Server-v7",
+    "IvyBridge",
+    "IvyBridge-IBRS",
+    "KnightsMill",
+    "kvm32",
+    "kvm64",
+    "max",
+    "Nehalem",
+    "Nehalem-IBRS",
+    "neoverse-n1",
+    "neoverse-n2",
+    "neoverse-v1",
+    "Opteron_G1",
+    "Opteron_G2",
+    "Opteron_G3",
+    "Opteron_G4",
+    "Opteron_G5",
+    "Penryn",
+    "pentium",
+    "pentium2",
+    "pentium3",
+    "phenom",
+    "qemu32",
+    "qemu64",
+    "SandyBridge",
+    "SandyBridge-IBRS",
+    "SapphireRapids",
+    "SapphireRapids-v2",
+    "SapphireRapids-v3",
+    "SapphireRapids-v4",
+    "SapphireRapids-v5",
+    "SapphireRapids-v6",
+    "SierraForest",
+    "SierraForest-v2",
+    "SierraForest-v3",
+    "SierraForest-v4",
+    "SierraForest-v5",
+    "Skylake-Client",
+    "Skylake-Client-IBRS",
+    "Skylake-Client-noTSX-IBRS",
+    "Skylake-Client-v4",
+    "Skylake-Server",
+    "Skylake-Server-IBRS",
+    "Skylake-Server-noTSX-IBRS",
+    "Skylake-Server-v4",
+    "Skylake-Server-v5",
+    "Westmere",
+    "Westmere-IBRS",
+    "x86-64-v2",
+    "x86-64-v2-AES",
+    "x86-64-v3",
+    "x86-64-v4",
 ];
 
 /// The CPU flags a VM's own CPU setting may toggle (custom models may use any flag).
@@ -228,13 +316,16 @@ pub(super) fn vm_cpu_conf_rules(pairs: &[(&str, &str)]) -> Vec<(String, String)>
                 .to_owned(),
         )),
     }
-    if let Some(flags) = get("flags").filter(|f| is_true(f)) {
-        if !perl_re!(&format!("[+-](?:{VM_CPU_FLAGS})(?:;[+-](?:{VM_CPU_FLAGS}))*")).is_match(flags) {
-            errors.push((
-                "flags".to_owned(),
-                format!("flags from the set allowed for VMs, as +FLAG or -FLAG separated by ';': {}", VM_CPU_FLAGS.replace('|', ", ")),
-            ));
-        }
+    if let Some(flags) = get("flags").filter(|f| is_true(f))
+        && !perl_re!(&format!("[+-](?:{VM_CPU_FLAGS})(?:;[+-](?:{VM_CPU_FLAGS}))*")).is_match(flags)
+    {
+        errors.push((
+            "flags".to_owned(),
+            format!(
+                "flags from the set allowed for VMs, as +FLAG or -FLAG separated by ';': {}",
+                VM_CPU_FLAGS.replace('|', ", ")
+            ),
+        ));
     }
     if get("reported-model").is_some() {
         errors.push((

@@ -65,14 +65,11 @@ fn id_pair(value: &str, id_ok: fn(&str) -> bool) -> bool {
             return false;
         }
     }
-    !entries.is_empty() && !(identity && others)
+    !(entries.is_empty() || identity && others)
 }
 
 pub(super) fn storage_pair(value: &str) -> Verdict {
-    valid_if(
-        id_pair(value, is_storage_id),
-        "'1', a storage ID or 'source:target' with two storage IDs",
-    )
+    valid_if(id_pair(value, is_storage_id), "'1', a storage ID or 'source:target' with two storage IDs")
 }
 
 pub(super) fn bridge_pair(value: &str) -> Verdict {
@@ -98,10 +95,7 @@ pub(super) fn userid(value: &str) -> Verdict {
 }
 
 pub(super) fn tokenid(value: &str) -> Verdict {
-    valid_if(
-        perl_re!(&format!(r"[^\s:/]+@{REALM}!{REALM}")).is_match(value),
-        "a valid API token ID 'name@realm!token'",
-    )
+    valid_if(perl_re!(&format!(r"[^\s:/]+@{REALM}!{REALM}")).is_match(value), "a valid API token ID 'name@realm!token'")
 }
 
 const GROUP_CHARS: &str = r"[A-Za-z0-9.\-_]+";
@@ -196,10 +190,7 @@ pub(super) fn ha_resource_id(value: &str) -> Verdict {
 }
 
 pub(super) fn ha_resource_or_vm_id(value: &str) -> Verdict {
-    valid_if(
-        perl_re!(r"[a-z]+:\S+|\d+").is_match(value),
-        "an HA resource ID 'type:name' (e.g. vm:100) or a guest ID",
-    )
+    valid_if(perl_re!(r"[a-z]+:\S+|\d+").is_match(value), "an HA resource ID 'type:name' (e.g. vm:100) or a guest ID")
 }
 
 pub(super) fn sdn_fabric_id(value: &str) -> Verdict {
@@ -220,7 +211,9 @@ const SDN_ID: &str = "(?i:[a-zA-Z0-9][a-zA-Z0-9_-]{0,30}[a-zA-Z0-9]?)";
 
 pub(super) fn sdn_prefix_list_id(value: &str) -> Verdict {
     if perl_re!("only_default|only_default_v6|loopbacks_ips").is_match(value) {
-        return Verdict::Invalid("a prefix list ID that is not reserved (only_default, only_default_v6 and loopbacks_ips are)".to_owned());
+        return Verdict::Invalid(
+            "a prefix list ID that is not reserved (only_default, only_default_v6 and loopbacks_ips are)".to_owned(),
+        );
     }
     valid_if(perl_re!(SDN_ID).is_match(value), "a prefix list ID of up to 32 letters, digits, '-' and '_'")
 }
@@ -248,7 +241,10 @@ pub(super) fn task_status_type(value: &str) -> Verdict {
 }
 
 pub(super) fn day_of_week(value: &str) -> Verdict {
-    valid_if(perl_re!("mon|tue|wed|thu|fri|sat|sun").is_match(value), "a day of the week: mon, tue, wed, thu, fri, sat or sun")
+    valid_if(
+        perl_re!("mon|tue|wed|thu|fri|sat|sun").is_match(value),
+        "a day of the week: mon, tue, wed, thu, fri, sat or sun",
+    )
 }
 
 pub(super) fn urlencoded(value: &str) -> Verdict {

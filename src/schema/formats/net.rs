@@ -103,16 +103,12 @@ pub(super) fn ipv4_mask(value: &str) -> Verdict {
 
 /// An IPv4 network with a prefix length from 8 to 32, as `pve_verify_cidrv4`.
 pub(super) fn is_cidr_v4(value: &str) -> bool {
-    perl_re!(&format!("{}/([0-9]+)", ipv4_re()))
-        .captures(value)
-        .is_some_and(|c| (8..=32).contains(&numify(&c[1])))
+    perl_re!(&format!("{}/([0-9]+)", ipv4_re())).captures(value).is_some_and(|c| (8..=32).contains(&numify(&c[1])))
 }
 
 /// An IPv6 network with a prefix length from 8 to 128, as `pve_verify_cidrv6`.
 pub(super) fn is_cidr_v6(value: &str) -> bool {
-    perl_re!(&format!("(?:{})/([0-9]+)", ipv6_re()))
-        .captures(value)
-        .is_some_and(|c| (8..=128).contains(&numify(&c[1])))
+    perl_re!(&format!("(?:{})/([0-9]+)", ipv6_re())).captures(value).is_some_and(|c| (8..=128).contains(&numify(&c[1])))
 }
 
 const CIDR_V4: &str = "an IPv4 network in CIDR notation with a prefix length from 8 to 32 (e.g. 192.0.2.0/24)";
@@ -142,10 +138,7 @@ pub(super) fn full_range_cidr(value: &str) -> Verdict {
     let v6 = perl_re!(&format!("(?:{})(?:/([0-9]+))?", ipv6_re()))
         .captures(value)
         .is_some_and(|c| c.get(1).is_none_or(|len| numify(len.as_str()) <= 128));
-    valid_if(
-        v4 || v6,
-        "an IPv4 or IPv6 network in CIDR notation (prefix length 0-32 or 0-128, e.g. 0.0.0.0/0)",
-    )
+    valid_if(v4 || v6, "an IPv4 or IPv6 network in CIDR notation (prefix length 0-32 or 0-128, e.g. 0.0.0.0/0)")
 }
 
 pub(super) fn ipv4_config(value: &str) -> Verdict {
@@ -217,10 +210,11 @@ pub(super) fn iface(value: &str) -> Verdict {
 }
 
 pub(super) fn ip_with_ll_iface(value: &str) -> Verdict {
-    if let Some(c) = perl_re!("(fe80:[^%]+)%(.*)").captures(value) {
-        if is_ip(&c[1]) && is_iface(&c[2]) {
-            return Verdict::Valid;
-        }
+    if let Some(c) = perl_re!("(fe80:[^%]+)%(.*)").captures(value)
+        && is_ip(&c[1])
+        && is_iface(&c[2])
+    {
+        return Verdict::Valid;
     }
     valid_if(is_ip(value), "a valid IP address, optionally a link-local IPv6 address with '%interface'")
 }
@@ -284,9 +278,7 @@ pub(super) fn acme_alias(value: &str) -> Verdict {
 
 pub(super) fn sdn_bgp_rt(value: &str) -> Verdict {
     const MAX: u64 = 4_294_967_295;
-    let ok = perl_re!(r"(\d+):(\d+)")
-        .captures(value)
-        .is_some_and(|c| numify(&c[1]) <= MAX && numify(&c[2]) <= MAX);
+    let ok = perl_re!(r"(\d+):(\d+)").captures(value).is_some_and(|c| numify(&c[1]) <= MAX && numify(&c[2]) <= MAX);
     valid_if(ok, "a BGP route target 'ASN:NUMBER' with both numbers from 0 to 4294967295")
 }
 

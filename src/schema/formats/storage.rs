@@ -99,8 +99,5 @@ pub(super) fn dir_override(value: &str) -> Verdict {
             && path.chars().count() < 1023
             && perl_split(path, '/').iter().all(|part| part.chars().count() < 255)
     });
-    valid_if(
-        ok,
-        "'content=relative/path' with a content type and a path without '..' (e.g. iso=isos/linux)",
-    )
+    valid_if(ok, "'content=relative/path' with a content type and a path without '..' (e.g. iso=isos/linux)")
 }
