@@ -48,7 +48,11 @@ fn normalize(data: &str) -> Option<(String, Option<End>)> {
             }
             bin |= host_mask(len as u32, bits);
             if !p[2].is_empty() {
-                bin = bin.checked_add(1).filter(|b| bits == 128 || *b <= u128::from(u32::MAX))?;
+                match bin.checked_add(1).filter(|b| bits == 128 || *b <= u128::from(u32::MAX)) {
+                    Some(next) => bin = next,
+                    // Past the last address, `Net::IP` loses the end and keeps a single address.
+                    None => return Some((ip, None)),
+                }
             }
             rest = &rest[p.get(0).map_or(rest.len(), |m| m.end())..];
         }
