@@ -38,7 +38,11 @@ pub fn check(name: &str, keys: &'static Object, format: Option<&str>, text: &str
     if let Some(format) = format {
         let flat: Vec<(&str, &str)> = pairs.iter().map(|(p, v)| (p.name, v.as_ref())).collect();
         for (key, expected) in formats::extra_rules(format, &flat) {
-            out.push(Problem::new(format!("{name}.{key}"), expected));
+            let message = match flat.iter().find(|(k, _)| *k == key) {
+                Some((_, v)) => format!("expected {expected}, got {}", value::show(&key, v)),
+                None => format!("expected {expected}"),
+            };
+            out.push(Problem::new(format!("{name}.{key}"), message));
         }
     }
 }
@@ -269,6 +273,23 @@ mod tests {
         assert!(p[0].starts_with("'net0.model': expected one of "), "{p:?}");
         assert!(p[0].ends_with("(did you mean 'virtio'?), got 'virtoi'"), "{p:?}");
         assert_eq!(problems("virtio,tag=0,firewall=2").len(), 2);
+    }
+
+    #[test]
+    fn registered_formats_run_their_extra_rules() {
+        let cpu = match qemu_create().params.get("cpu").unwrap().schema.format {
+            Format::Named(f) => f,
+            _ => panic!("cpu is a named format"),
+        };
+        let crate::schema::formats::Verdict::PropertyString(keys) = crate::schema::formats::check(cpu, "") else { panic!() };
+        let mut out = Vec::new();
+        check("cpu", keys, Some(cpu), "hots", &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].name, "cpu.cputype");
+        assert!(out[0].message.starts_with("expected a built-in CPU type") && out[0].message.ends_with(", got 'hots'"), "{}", out[0].message);
+        let mut out = Vec::new();
+        check("cpu", keys, Some(cpu), "custom-mine,flags=+aes", &mut out);
+        assert!(out.is_empty(), "custom models are for the cluster to judge: {out:?}");
     }
 
     #[test]
