@@ -3,6 +3,10 @@
 //!
 //! The binary (`src/main.rs`) is only the command line; everything else is here:
 //! - [`schema`]: the generated API tables, path resolution, validation and discovery.
+//! - [`config`]: `clusters.json` and the environment, validated with clear errors.
+//! - [`pve`]: the Proxmox VE HTTP client: authentication, TLS, failover, errors, tasks.
 #![warn(missing_docs)]
 
+pub mod config;
+pub mod pve;
 pub mod schema;
