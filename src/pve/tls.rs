@@ -147,8 +147,17 @@ impl ServerCertVerifier for AnyCertificate {
 pub(crate) fn certificate_problem(err: &(dyn std::error::Error + 'static), tls: &TlsMode) -> Option<String> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cur {
-        if let Some(rustls::Error::InvalidCertificate(cert)) = e.downcast_ref::<rustls::Error>() {
-            return Some(describe(cert, tls));
+        // `io::Error` hides what it wraps from `source()` (and may wrap another one).
+        let mut inner: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        for _ in 0..4 {
+            let Some(candidate) = inner else { break };
+            if let Some(rustls::Error::InvalidCertificate(cert)) = candidate.downcast_ref::<rustls::Error>() {
+                return Some(describe(cert, tls));
+            }
+            inner = candidate
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .map(|i| i as &(dyn std::error::Error + 'static));
         }
         cur = e.source();
     }
