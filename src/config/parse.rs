@@ -433,20 +433,28 @@ fn parse_credentials(obj: &Map<String, Value>, ctx: &mut Ctx<'_>) -> Option<Cred
         }
         Some(u) if u.contains('!') => {
             let (plain, tok) = u.split_once('!').unwrap_or((u, ""));
+            let (tok, secret_hint) = match tok.split_once('=') {
+                Some((name, _)) => (name, format!(" and move the part after '=' to \"{}\"", ctx.label("token_secret"))),
+                None => (tok, String::new()),
+            };
             ctx.problem(
                 "user",
                 format!(
-                    "'{u}' contains the token name: write \"{u_label}\": \"{plain}\", \"{t_label}\": \"{tok}\" \
-                     (user is user@realm, token_id only the token's name)"
+                    "'{}' contains the token name: write \"{u_label}\": \"{plain}\", \"{t_label}\": \"{tok}\"{secret_hint} \
+                     (user is user@realm, token_id only the token's name)",
+                    mask_secret(u)
                 ),
             );
+        }
+        Some(u) if u.contains('=') => {
+            ctx.problem("user", format!("'{}' contains '=': it must be only user@realm, e.g. \"root@pam\"", mask_secret(u)))
         }
         Some(u) if !u.contains('@') || u.ends_with('@') || u.starts_with('@') => ctx.problem(
             "user",
             format!("'{u}' has no realm: write it as user@realm, e.g. \"{}@pam\" (Linux PAM) or \"{}@pve\" (PVE's own users)", u.trim_matches('@'), u.trim_matches('@')),
         ),
-        Some(u) if u.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, ':' | '=')) => {
-            ctx.problem("user", format!("'{u}' contains a space, ':' or '='; it must be user@realm"))
+        Some(u) if u.chars().any(|c| c.is_whitespace() || c.is_control() || c == ':') => {
+            ctx.problem("user", format!("'{u}' contains a space or ':'; it must be user@realm"))
         }
         Some(u) => user_ok = Some(u.to_owned()),
     }
@@ -456,11 +464,21 @@ fn parse_credentials(obj: &Map<String, Value>, ctx: &mut Ctx<'_>) -> Option<Cred
     if let Some(t) = token_id.as_deref() {
         if let Some((u, name)) = t.split_once('!') {
             let u = user_ok.as_deref().unwrap_or(u);
-            ctx.problem("token_id", format!("'{t}' is the full token ID: write only its name, \"{t_label}\": \"{name}\" (with \"{u_label}\": \"{u}\")"));
+            let (name, secret_hint) = match name.split_once('=') {
+                Some((name, _)) => (name, format!(" and move the part after '=' to \"{}\"", ctx.label("token_secret"))),
+                None => (name, String::new()),
+            };
+            ctx.problem(
+                "token_id",
+                format!("'{}' is the full token ID: write only its name, \"{t_label}\": \"{name}\" (with \"{u_label}\": \"{u}\"){secret_hint}", mask_secret(t)),
+            );
         } else if t.is_empty() {
             ctx.problem("token_id", "is empty: write the token's name, e.g. \"mcp\"");
         } else if t.contains('@') || t.contains('=') || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            ctx.problem("token_id", format!("'{t}' is not a token name: write only the name given when the token was created, e.g. \"mcp\""));
+            ctx.problem(
+                "token_id",
+                format!("'{}' is not a token name: write only the name given when the token was created, e.g. \"mcp\"", mask_secret(t)),
+            );
         } else {
             token_ok = Some(t.to_owned());
         }
@@ -605,6 +623,15 @@ fn parse_rules(obj: &Map<String, Value>, key: &str, ctx: &mut Ctx<'_>) -> Vec<Ru
         Some(_) => ctx.problem(key, "must be a list of rules like [\"DELETE /nodes/*/qemu/*\"]"),
     }
     rules
+}
+
+/// The text with everything after the first '=' replaced by `***`: a value pasted in the
+/// wrong field may be `user@realm!token=SECRET`.
+fn mask_secret(s: &str) -> String {
+    match s.split_once('=') {
+        Some((before, _)) => format!("{before}=***"),
+        None => s.to_owned(),
+    }
 }
 
 /// ` (did you mean 'x'?)` for a near miss, else nothing.

@@ -145,6 +145,15 @@ fn user_with_token_name_says_what_to_write() {
 }
 
 #[test]
+fn a_whole_token_pasted_as_user_or_token_id_is_masked() {
+    let p = problems(with(with(without(base(), "token_id"), "user", json!("root@pam!mcp=aaaa-SECRET")), "token_secret", json!("x")));
+    assert!(p.iter().any(|m| m.contains("user: 'root@pam!mcp=***' contains the token name: write \"user\": \"root@pam\", \"token_id\": \"mcp\" and move the part after '=' to \"token_secret\"")), "{p:#?}");
+    let p = problems(with(base(), "token_id", json!("root@pam!mcp=aaaa-SECRET")));
+    assert!(p.iter().any(|m| m.contains("token_id: 'root@pam!mcp=***' is the full token ID")), "{p:#?}");
+    assert!(p.iter().chain(&problems(with(base(), "user", json!("root@pam=aaaa-SECRET")))).all(|m| !m.contains("SECRET")));
+}
+
+#[test]
 fn full_token_id_says_what_to_write() {
     let p = problems(with(base(), "token_id", json!("root@pam!mcp")));
     assert!(p.iter().any(|m| m.contains("cluster 'pve': token_id: 'root@pam!mcp' is the full token ID: write only its name, \"token_id\": \"mcp\"")), "{p:#?}");
