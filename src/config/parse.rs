@@ -53,11 +53,10 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn label(&self, key: &str) -> String {
-        if self.from_env {
-            if let Some((_, var)) = ENV_KEYS.iter().find(|(k, _)| *k == key) {
+        if self.from_env
+            && let Some((_, var)) = ENV_KEYS.iter().find(|(k, _)| *k == key) {
                 return (*var).to_owned();
             }
-        }
         key.to_owned()
     }
 
@@ -491,13 +490,11 @@ fn parse_credentials(obj: &Map<String, Value>, ctx: &mut Ctx<'_>) -> Option<Cred
         let lower = s.to_ascii_lowercase();
         if lower.starts_with("authorization:") || lower.contains("pveapitoken") {
             let mut hint = String::new();
-            if let Some((_, rest)) = s.split_once('=') {
-                if let Some((ident, _)) = rest.split_once('=') {
-                    if let Some((u, t)) = ident.split_once('!') {
+            if let Some((_, rest)) = s.split_once('=')
+                && let Some((ident, _)) = rest.split_once('=')
+                    && let Some((u, t)) = ident.split_once('!') {
                         hint = format!(" (this header is for \"{u_label}\": \"{u}\", \"{t_label}\": \"{t}\")");
                     }
-                }
-            }
             ctx.problems.push(Problem {
                 scope: ctx.scope.clone(),
                 field: from.clone(),

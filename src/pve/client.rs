@@ -48,8 +48,8 @@ impl<'a> ApiRequest<'a> {
 pub struct ClientOptions {
     /// Ticket lifetime and renewal margin (password logins).
     pub ticket: TicketPolicy,
-    /// Time allowed to connect (TCP and TLS) to one node; by default the cluster's
-    /// timeout, at most 10 s.
+    /// Time allowed to connect (TCP and TLS) to one node; 10 s by default, and never more
+    /// than half the cluster's timeout.
     pub connect_timeout: Option<Duration>,
     /// The largest answer accepted.
     pub max_body_bytes: usize,
@@ -110,7 +110,9 @@ impl PveClient {
                  set \"fingerprint\" or \"ca_file\" instead"
             );
         }
-        let connect_timeout = options.connect_timeout.unwrap_or(cluster.timeout.min(Duration::from_secs(10)));
+        // Shorter than the total timeout, so that a node that does not answer the handshake
+        // counts as unreachable (nothing sent; try the next) rather than as a timed-out request.
+        let connect_timeout = options.connect_timeout.unwrap_or(Duration::from_secs(10)).min(cluster.timeout / 2);
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls_config)
             .connect_timeout(connect_timeout)
@@ -187,14 +189,13 @@ impl PveClient {
             }
             let out = Outgoing { method: req.method, path: req.path, query: query.clone(), body: body.clone(), headers };
             let (answer, node) = self.exchange(&out).await?;
-            if answer.status == 401 {
-                if let (Auth::Ticket(ticket_auth), Some(generation), false) = (&self.auth, generation, logged_in_again) {
+            if answer.status == 401
+                && let (Auth::Ticket(ticket_auth), Some(generation), false) = (&self.auth, generation, logged_in_again) {
                     tracing::info!(cluster = %self.cluster.name, "PVE refused the ticket; logging in again");
                     ticket_auth.invalidate(generation).await;
                     logged_in_again = true;
                     continue;
                 }
-            }
             tracing::debug!(
                 cluster = %self.cluster.name,
                 node = %self.cluster.nodes[node],
@@ -399,7 +400,7 @@ impl PveClient {
         if let Some(reason) = tls::certificate_problem(e, &self.cluster.tls) {
             return Failure::Fatal(Error::Certificate { cluster: self.cluster.name.clone(), node: node.to_string(), reason });
         }
-        let reason = describe_transport(e);
+        let reason = describe_transport(e, self.cluster.timeout);
         if e.is_connect() {
             Failure::NotSent(reason)
         } else {
@@ -417,23 +418,35 @@ enum Failure {
     Fatal(Error),
 }
 
-/// The causes of a transport error, without reqwest's top line (which holds the URL).
-fn describe_transport(e: &reqwest::Error) -> String {
+/// The causes of a transport error in plain words, without reqwest's top line (which holds
+/// the URL) and hyper's wrappers.
+fn describe_transport(e: &reqwest::Error, timeout: Duration) -> String {
     if e.is_timeout() && !e.is_connect() {
-        return "no complete answer within the timeout".into();
+        return format!("no complete answer within {:.1} s", timeout.as_secs_f64());
     }
     let mut parts: Vec<String> = Vec::new();
     let mut cur = std::error::Error::source(e);
     while let Some(c) = cur {
-        let text = match c.downcast_ref::<std::io::Error>() {
-            Some(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
-            Some(io) if io.kind() == std::io::ErrorKind::TimedOut => "timed out".to_owned(),
+        cur = c.source();
+        let text = match c.downcast_ref::<std::io::Error>().map(std::io::Error::kind) {
+            Some(std::io::ErrorKind::ConnectionRefused) => "connection refused".to_owned(),
+            Some(std::io::ErrorKind::ConnectionReset) => "connection reset".to_owned(),
+            Some(std::io::ErrorKind::TimedOut) => "timed out".to_owned(),
             _ => c.to_string(),
         };
-        if !parts.iter().any(|p| p.contains(&text)) {
+        let text = if text.contains("close_notify") || text.contains("connection closed before message completed") {
+            "the connection was closed before the answer was complete".to_owned()
+        } else {
+            text
+        };
+        // hyper's "client error (Connect)" and "tcp connect error" only wrap the cause.
+        let text = text.trim_start_matches("tcp connect error").trim_start_matches(": ").to_owned();
+        if text.is_empty() || text.starts_with("client error (") {
+            continue;
+        }
+        if !parts.iter().any(|p| p.contains(&text) || text.contains(p.as_str())) {
             parts.push(text);
         }
-        cur = c.source();
     }
     if e.is_timeout() && !parts.iter().any(|p| p.contains("timed out")) {
         parts.push("timed out".into());

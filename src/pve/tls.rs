@@ -165,8 +165,8 @@ pub(crate) fn certificate_problem(err: &(dyn std::error::Error + 'static), tls: 
 }
 
 fn describe(cert: &CertificateError, tls: &TlsMode) -> String {
-    if let CertificateError::Other(other) = cert {
-        if let Some(m) = other.0.downcast_ref::<FingerprintMismatch>() {
+    if let CertificateError::Other(other) = cert
+        && let Some(m) = other.0.downcast_ref::<FingerprintMismatch>() {
             let pins = match tls {
                 TlsMode::Pinned(p) => p.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", "),
                 _ => String::new(),
@@ -178,7 +178,6 @@ fn describe(cert: &CertificateError, tls: &TlsMode) -> String {
                 m.actual
             );
         }
-    }
     let hint = match tls {
         TlsMode::Verified { ca_file: Some(f), .. } => {
             format!("check that {} holds the CA that signed the node's certificate, or pin it with \"fingerprint\"", f.display())

@@ -117,3 +117,14 @@ async fn a_get_that_hangs_on_one_node_is_answered_by_the_next() {
     client.get("/version").await.unwrap();
     assert_eq!(fast.counters().requests_to("GET", "/version"), 1);
 }
+
+
+#[tokio::test]
+async fn a_node_silent_during_the_handshake_is_unreachable_even_with_a_short_timeout() {
+    // The connect timeout stays below the request timeout, so a write still moves on.
+    let fake = FakePve::start().await;
+    let silent = SilentListener::start().await;
+    let client = two_nodes(&silent.host_port(), &fake, 0.4);
+    client.call(&ApiRequest::new(Method::Post, START)).await.unwrap();
+    assert_eq!((silent.accepted(), fake.counters().requests_to("POST", START)), (1, 1));
+}
