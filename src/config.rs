@@ -7,6 +7,8 @@
 //! that reports every problem at once, each naming the cluster and the field, and never a
 //! secret. The file format is described in `clusters.example.json` and the README.
 
+mod address;
+mod credentials;
 mod fingerprint;
 mod parse;
 mod rules;
@@ -216,7 +218,10 @@ impl Env {
 
     /// The given variables and working directory; `cwd/.env`, if present, fills in
     /// variables that are not given.
-    pub fn new<K: Into<String>, V: Into<String>>(cwd: impl Into<PathBuf>, vars: impl IntoIterator<Item = (K, V)>) -> Env {
+    pub fn new<K: Into<String>, V: Into<String>>(
+        cwd: impl Into<PathBuf>,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Env {
         let cwd = cwd.into();
         let mut vars: BTreeMap<String, String> = vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
         let mut dotenv_problem = None;
@@ -232,7 +237,9 @@ impl Env {
                             Err(e) => {
                                 // Never print the line: it may hold a secret.
                                 let what = match e {
-                                    dotenvy::Error::LineParse(_, index) => format!("a line cannot be parsed (at character {index})"),
+                                    dotenvy::Error::LineParse(_, index) => {
+                                        format!("a line cannot be parsed (at character {index})")
+                                    }
                                     dotenvy::Error::Io(e) => e.to_string(),
                                     _ => "a line cannot be parsed".to_owned(),
                                 };
@@ -321,7 +328,10 @@ impl Config {
                 let problems = vec![Problem {
                     scope: origin.clone(),
                     field: "default".into(),
-                    message: format!("no cluster named '{d}' (configured: {})", map.keys().cloned().collect::<Vec<_>>().join(", ")),
+                    message: format!(
+                        "no cluster named '{d}' (configured: {})",
+                        map.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
                 }];
                 return Err(ConfigError::Invalid { origin, problems });
             }

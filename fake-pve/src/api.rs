@@ -173,7 +173,10 @@ fn caller(app: &State, method: &str, headers: &HeaderMap) -> Result<String, Stri
     };
     let lifetime = lock(&app.config).ticket_lifetime;
     let tickets = lock(&app.tickets);
-    let info = tickets.get(ticket).filter(|t| t.issued.elapsed() < lifetime).ok_or("permission denied - invalid PVE ticket")?;
+    let info = tickets
+        .get(ticket)
+        .filter(|t| t.issued.elapsed() < lifetime)
+        .ok_or("permission denied - invalid PVE ticket")?;
     if method != "GET" {
         let sent = headers.get("csrfpreventiontoken").and_then(|v| v.to_str().ok());
         if sent != Some(info.csrf.as_str()) {
@@ -186,7 +189,12 @@ fn caller(app: &State, method: &str, headers: &HeaderMap) -> Result<String, Stri
 async fn login(Shared(app): Shared<App>, axum::Extension(params): axum::Extension<Params>) -> Response {
     lock(&app.counters).logins += 1;
     let (Some(user), Some(password)) = (params.get("username"), params.get("password")) else {
-        return pve_error(400, "Parameter verification failed.", &[("username".into(), "property is missing and it is not optional".into())], true);
+        return pve_error(
+            400,
+            "Parameter verification failed.",
+            &[("username".into(), "property is missing and it is not optional".into())],
+            true,
+        );
     };
     let (known, marker) = {
         let config = lock(&app.config);
@@ -199,7 +207,8 @@ async fn login(Shared(app): Shared<App>, axum::Extension(params): axum::Extensio
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let ticket = format!("PVE:{user}:{:08X}::{marker}{serial:04}x{:09}", now.as_secs(), now.subsec_nanos());
     let csrf = format!("{:08X}:{marker}csrf{serial:04}", now.as_secs());
-    lock(&app.tickets).insert(ticket.clone(), TicketInfo { user: user.to_owned(), csrf: csrf.clone(), issued: Instant::now() });
+    lock(&app.tickets)
+        .insert(ticket.clone(), TicketInfo { user: user.to_owned(), csrf: csrf.clone(), issued: Instant::now() });
     lock(&app.counters).successful_logins += 1;
     data(json!({ "username": user, "ticket": ticket, "CSRFPreventionToken": csrf, "cap": {} }))
 }
@@ -212,12 +221,20 @@ async fn version(Shared(app): Shared<App>) -> Response {
 
 async fn nodes(Shared(app): Shared<App>) -> Response {
     let nodes = lock(&app.config).nodes.clone();
-    data(nodes.iter().map(|n| json!({ "node": n, "status": "online", "type": "node", "maxcpu": 4, "maxmem": 8_589_934_592u64 })).collect())
+    data(
+        nodes
+            .iter()
+            .map(|n| json!({ "node": n, "status": "online", "type": "node", "maxcpu": 4, "maxmem": 8_589_934_592u64 }))
+            .collect(),
+    )
 }
 
 async fn resources(Shared(app): Shared<App>) -> Response {
     let nodes = lock(&app.config).nodes.clone();
-    let mut list: Vec<Value> = nodes.iter().map(|n| json!({ "id": format!("node/{n}"), "type": "node", "node": n, "status": "online" })).collect();
+    let mut list: Vec<Value> = nodes
+        .iter()
+        .map(|n| json!({ "id": format!("node/{n}"), "type": "node", "node": n, "status": "online" }))
+        .collect();
     if let Some(first) = nodes.first() {
         list.push(json!({ "id": "qemu/100", "type": "qemu", "vmid": 100, "node": first, "name": "vm100", "status": "stopped" }));
     }
@@ -226,8 +243,13 @@ async fn resources(Shared(app): Shared<App>) -> Response {
 
 async fn cluster_status(Shared(app): Shared<App>) -> Response {
     let nodes = lock(&app.config).nodes.clone();
-    let mut list = vec![json!({ "type": "cluster", "id": "cluster", "name": "fake", "nodes": nodes.len(), "quorate": 1 })];
-    list.extend(nodes.iter().enumerate().map(|(i, n)| json!({ "type": "node", "id": format!("node/{n}"), "name": n, "nodeid": i + 1, "online": 1 })));
+    let mut list =
+        vec![json!({ "type": "cluster", "id": "cluster", "name": "fake", "nodes": nodes.len(), "quorate": 1 })];
+    list.extend(
+        nodes.iter().enumerate().map(
+            |(i, n)| json!({ "type": "node", "id": format!("node/{n}"), "name": n, "nodeid": i + 1, "online": 1 }),
+        ),
+    );
     data(list.into())
 }
 
@@ -271,11 +293,16 @@ async fn task_log(
     let Some(task) = tasks.get(&upid) else { return pve_error(500, &format!("no such task '{upid}'"), &[], true) };
     let mut lines = task.plan.log.clone();
     if task.polls > task.plan.running_polls {
-        lines.push(if task.plan.exit_status == "OK" { "TASK OK".to_owned() } else { format!("TASK ERROR: {}", task.plan.exit_status) });
+        lines.push(if task.plan.exit_status == "OK" {
+            "TASK OK".to_owned()
+        } else {
+            format!("TASK ERROR: {}", task.plan.exit_status)
+        });
     }
     let start: usize = params.get("start").and_then(|s| s.parse().ok()).unwrap_or(0);
     let limit: usize = params.get("limit").and_then(|s| s.parse().ok()).unwrap_or(50);
-    let page: Vec<Value> = lines.iter().enumerate().skip(start).take(limit).map(|(i, t)| json!({ "n": i + 1, "t": t })).collect();
+    let page: Vec<Value> =
+        lines.iter().enumerate().skip(start).take(limit).map(|(i, t)| json!({ "n": i + 1, "t": t })).collect();
     axum::Json(json!({ "data": page, "total": lines.len() })).into_response()
 }
 

@@ -16,7 +16,7 @@ mod api;
 mod state;
 mod tls;
 
-pub use state::{Counters, Fault, FaultAction, FakeConfig, Seen, TaskPlan};
+pub use state::{Counters, FakeConfig, Fault, FaultAction, Seen, TaskPlan};
 
 use state::{State, lock};
 use std::net::SocketAddr;
@@ -124,7 +124,8 @@ async fn accept_loop(
         };
         let Ok((tcp, _)) = accepted else { continue };
         lock(&state.counters).connections += 1;
-        let (acceptor, router, state, mut shutdown) = (acceptor.clone(), router.clone(), state.clone(), shutdown.clone());
+        let (acceptor, router, state, mut shutdown) =
+            (acceptor.clone(), router.clone(), state.clone(), shutdown.clone());
         tokio::spawn(async move {
             let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
                 Ok(Ok(tls)) => tls,

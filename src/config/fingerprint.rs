@@ -46,8 +46,15 @@ impl FromStr for Fingerprint {
             return Err(format!("'{c}' is not a hex digit; expected 32 hex bytes like \"AB:CD:...\" (SHA-256)"));
         }
         if hex.len() != 64 {
-            let hint = if hex.len() == 40 { " (that is a SHA-1 fingerprint; use the SHA-256 one PVE shows under Certificates)" } else { "" };
-            return Err(format!("expected a SHA-256 fingerprint of 32 bytes (64 hex digits), got {} hex digits{hint}", hex.len()));
+            let hint = if hex.len() == 40 {
+                " (that is a SHA-1 fingerprint; use the SHA-256 one PVE shows under Certificates)"
+            } else {
+                ""
+            };
+            return Err(format!(
+                "expected a SHA-256 fingerprint of 32 bytes (64 hex digits), got {} hex digits{hint}",
+                hex.len()
+            ));
         }
         let mut out = [0u8; 32];
         for (i, byte) in out.iter_mut().enumerate() {

@@ -44,7 +44,8 @@ impl Rule {
             return false;
         }
         let path = path.trim_end_matches('/');
-        let segments: Vec<&str> = if path.is_empty() { Vec::new() } else { path.trim_start_matches('/').split('/').collect() };
+        let segments: Vec<&str> =
+            if path.is_empty() { Vec::new() } else { path.trim_start_matches('/').split('/').collect() };
         let mut i = 0;
         for seg in &self.segments {
             match seg {
@@ -82,7 +83,9 @@ impl FromStr for Rule {
         let (method_text, pattern) = match parts.as_slice() {
             [m, p] => (*m, *p),
             [] => return Err(format!("empty rule: {EXAMPLE}")),
-            [p] if p.starts_with('/') => return Err(format!("'{s}' has no method: {EXAMPLE} (or \"* {p}\" for any method)")),
+            [p] if p.starts_with('/') => {
+                return Err(format!("'{s}' has no method: {EXAMPLE} (or \"* {p}\" for any method)"));
+            }
             _ => return Err(format!("'{s}' is not METHOD /path: {EXAMPLE}")),
         };
         let method = if method_text == "*" {

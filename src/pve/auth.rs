@@ -101,8 +101,10 @@ impl TicketAuth {
 
 /// The `Authorization` header of an API token, marked sensitive.
 pub(crate) fn token_header(user: &str, token_id: &str, secret: &Secret) -> Result<HeaderValue, String> {
-    let mut value = HeaderValue::from_str(&format!("PVEAPIToken={user}!{token_id}={}", secret.expose()))
-        .map_err(|_| "the user, token_id or token secret contains characters not allowed in an HTTP header".to_owned())?;
+    let mut value =
+        HeaderValue::from_str(&format!("PVEAPIToken={user}!{token_id}={}", secret.expose())).map_err(|_| {
+            "the user, token_id or token secret contains characters not allowed in an HTTP header".to_owned()
+        })?;
     value.set_sensitive(true);
     Ok(value)
 }

@@ -126,8 +126,12 @@ impl PveClient {
             .build()
             .map_err(|e| setup(format!("cannot build the HTTP client: {e}")))?;
         let auth = match &cluster.credentials {
-            Credentials::Token { user, token_id, secret } => Auth::Token(token_header(user, token_id, secret).map_err(setup)?),
-            Credentials::Password { user, password } => Auth::Ticket(TicketAuth::new(user.clone(), password.clone(), options.ticket)),
+            Credentials::Token { user, token_id, secret } => {
+                Auth::Token(token_header(user, token_id, secret).map_err(setup)?)
+            }
+            Credentials::Password { user, password } => {
+                Auth::Ticket(TicketAuth::new(user.clone(), password.clone(), options.ticket))
+            }
         };
         Ok(PveClient {
             cluster: cluster.clone(),
@@ -187,15 +191,17 @@ impl PveClient {
                     generation = Some(ticket.generation());
                 }
             }
-            let out = Outgoing { method: req.method, path: req.path, query: query.clone(), body: body.clone(), headers };
+            let out =
+                Outgoing { method: req.method, path: req.path, query: query.clone(), body: body.clone(), headers };
             let (answer, node) = self.exchange(&out).await?;
             if answer.status == 401
-                && let (Auth::Ticket(ticket_auth), Some(generation), false) = (&self.auth, generation, logged_in_again) {
-                    tracing::info!(cluster = %self.cluster.name, "PVE refused the ticket; logging in again");
-                    ticket_auth.invalidate(generation).await;
-                    logged_in_again = true;
-                    continue;
-                }
+                && let (Auth::Ticket(ticket_auth), Some(generation), false) = (&self.auth, generation, logged_in_again)
+            {
+                tracing::info!(cluster = %self.cluster.name, "PVE refused the ticket; logging in again");
+                ticket_auth.invalidate(generation).await;
+                logged_in_again = true;
+                continue;
+            }
             tracing::debug!(
                 cluster = %self.cluster.name,
                 node = %self.cluster.nodes[node],
@@ -219,7 +225,13 @@ impl PveClient {
             Decoded::NotJson { summary } => match answer.status {
                 401 | 403 | 501 | 595 | 596 => (format!("{} ({summary})", canonical(answer.status)), Vec::new()),
                 status => {
-                    return Err(Error::InvalidResponse { cluster, node: node_addr, method: req.method, status, summary });
+                    return Err(Error::InvalidResponse {
+                        cluster,
+                        node: node_addr,
+                        method: req.method,
+                        status,
+                        summary,
+                    });
                 }
             },
         };
@@ -263,7 +275,13 @@ impl PveClient {
     async fn login(&self, auth: &TicketAuth) -> Result<Ticket, Error> {
         tracing::debug!(cluster = %self.cluster.name, user = %auth.user, "logging in for a ticket");
         let body = form([("username", auth.user.as_str()), ("password", auth.password.expose())]).into_bytes();
-        let out = Outgoing { method: Method::Post, path: "/access/ticket", query: String::new(), body: Some(body), headers: Vec::new() };
+        let out = Outgoing {
+            method: Method::Post,
+            path: "/access/ticket",
+            query: String::new(),
+            body: Some(body),
+            headers: Vec::new(),
+        };
         let (answer, node) = self.exchange(&out).await?;
         let req = ApiRequest::new(Method::Post, "/access/ticket");
         let data = match self.finish(&req, answer, node).await {
@@ -352,7 +370,11 @@ impl PveClient {
             url.push_str(&out.query);
         }
         let url = reqwest::Url::parse(&url).map_err(|e| {
-            Failure::Fatal(Error::InvalidPath { cluster: self.cluster.name.clone(), path: out.path.to_owned(), reason: e.to_string() })
+            Failure::Fatal(Error::InvalidPath {
+                cluster: self.cluster.name.clone(),
+                path: out.path.to_owned(),
+                reason: e.to_string(),
+            })
         })?;
         let method = match out.method {
             Method::Get => reqwest::Method::GET,
@@ -398,14 +420,14 @@ impl PveClient {
 
     fn transport_failure(&self, e: &reqwest::Error, node: &NodeAddr) -> Failure {
         if let Some(reason) = tls::certificate_problem(e, &self.cluster.tls) {
-            return Failure::Fatal(Error::Certificate { cluster: self.cluster.name.clone(), node: node.to_string(), reason });
+            return Failure::Fatal(Error::Certificate {
+                cluster: self.cluster.name.clone(),
+                node: node.to_string(),
+                reason,
+            });
         }
         let reason = describe_transport(e, self.cluster.timeout);
-        if e.is_connect() {
-            Failure::NotSent(reason)
-        } else {
-            Failure::MaybeSent { timed_out: e.is_timeout(), reason }
-        }
+        if e.is_connect() { Failure::NotSent(reason) } else { Failure::MaybeSent { timed_out: e.is_timeout(), reason } }
     }
 }
 

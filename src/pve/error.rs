@@ -298,7 +298,9 @@ impl Error {
             Error::Unauthorized { .. } => Some(401),
             Error::Forbidden { .. } => Some(403),
             Error::NotImplemented { .. } => Some(501),
-            Error::NodeUnreachable { status, .. } | Error::Api { status, .. } | Error::InvalidResponse { status, .. } => Some(*status),
+            Error::NodeUnreachable { status, .. }
+            | Error::Api { status, .. }
+            | Error::InvalidResponse { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -368,16 +370,30 @@ fn render_check(check: &serde_json::Value) -> String {
             format!("{privs} on {path}")
         }
         Some(op @ ("and" | "or")) => {
-            let parts: Vec<String> = items[1..].iter().map(|c| {
-                let r = render_check(c);
-                if c.as_array().and_then(|a| a.first()).and_then(|k| k.as_str()).is_some_and(|k| k == "and" || k == "or") { format!("({r})") } else { r }
-            }).collect();
+            let parts: Vec<String> = items[1..]
+                .iter()
+                .map(|c| {
+                    let r = render_check(c);
+                    if c.as_array()
+                        .and_then(|a| a.first())
+                        .and_then(|k| k.as_str())
+                        .is_some_and(|k| k == "and" || k == "or")
+                    {
+                        format!("({r})")
+                    } else {
+                        r
+                    }
+                })
+                .collect();
             parts.join(&format!(" {op} "))
         }
         Some("userid-param") => "that the call concern your own user".to_owned(),
         Some("userid-group") => {
             let privs = strs(items.get(1).unwrap_or(&serde_json::Value::Null));
-            format!("{} on the user's groups", if privs.is_empty() { "a privilege".to_owned() } else { privs.join(", ") })
+            format!(
+                "{} on the user's groups",
+                if privs.is_empty() { "a privilege".to_owned() } else { privs.join(", ") }
+            )
         }
         Some("perm-modify") => {
             format!("permission to modify permissions on {}", items.get(1).and_then(|p| p.as_str()).unwrap_or("?"))
@@ -420,11 +436,25 @@ mod tests {
 
     #[test]
     fn retry_safety_follows_what_may_have_happened() {
-        let api = |status, method| Error::Api { cluster: "c".into(), status, method, path: "/x".into(), message: "m".into(), errors: vec![] };
+        let api = |status, method| Error::Api {
+            cluster: "c".into(),
+            status,
+            method,
+            path: "/x".into(),
+            message: "m".into(),
+            errors: vec![],
+        };
         assert!(api(400, Method::Post).retry_safe());
         assert!(!api(500, Method::Post).retry_safe());
         assert!(api(500, Method::Get).retry_safe());
-        let cut = |method| Error::Interrupted { cluster: "c".into(), node: "n".into(), method, path: "/x".into(), timed_out: false, reason: "r".into() };
+        let cut = |method| Error::Interrupted {
+            cluster: "c".into(),
+            node: "n".into(),
+            method,
+            path: "/x".into(),
+            timed_out: false,
+            reason: "r".into(),
+        };
         assert!(cut(Method::Get).retry_safe());
         assert!(!cut(Method::Delete).retry_safe());
         assert!(cut(Method::Delete).to_string().contains("may have been carried out"));

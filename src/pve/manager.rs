@@ -53,9 +53,14 @@ impl ClusterManager {
         let configured = || self.config.names().into_iter().map(str::to_owned).collect::<Vec<_>>();
         let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
             Some(n) => n,
-            None => self.config.default_cluster().ok_or_else(|| Error::NoDefaultCluster { configured: configured() })?,
+            None => {
+                self.config.default_cluster().ok_or_else(|| Error::NoDefaultCluster { configured: configured() })?
+            }
         };
-        let cluster = self.config.cluster(name).ok_or_else(|| Error::UnknownCluster { name: name.to_owned(), configured: configured() })?;
+        let cluster = self
+            .config
+            .cluster(name)
+            .ok_or_else(|| Error::UnknownCluster { name: name.to_owned(), configured: configured() })?;
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(client) = clients.get(name) {
             return Ok(client.clone());

@@ -79,11 +79,7 @@ pub(crate) fn summarize(body: &[u8]) -> String {
     if picked.is_empty() {
         return format!("{} bytes without text", body.len());
     }
-    if picked.chars().count() > MAX {
-        format!("{}...", picked.chars().take(MAX).collect::<String>())
-    } else {
-        picked
-    }
+    if picked.chars().count() > MAX { format!("{}...", picked.chars().take(MAX).collect::<String>()) } else { picked }
 }
 
 fn strip_tags(text: &str) -> String {
@@ -122,7 +118,11 @@ mod tests {
 
     #[test]
     fn body_message_wins_over_reason_and_errors_are_sorted() {
-        let a = answer(400, Some("Parameter verification failed."), r#"{"message":"Parameter verification failed.\n","errors":{"vmid":"invalid","memory":"too small"},"data":null}"#);
+        let a = answer(
+            400,
+            Some("Parameter verification failed."),
+            r#"{"message":"Parameter verification failed.\n","errors":{"vmid":"invalid","memory":"too small"},"data":null}"#,
+        );
         match decode(&a) {
             Decoded::Failure { message, errors } => {
                 assert_eq!(message, "Parameter verification failed.");

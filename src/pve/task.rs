@@ -145,7 +145,9 @@ impl TaskOutcome {
 impl fmt::Display for TaskOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.state {
-            TaskState::Finished { exit_status } if self.succeeded() => write!(f, "task {} finished: {exit_status}", self.upid)?,
+            TaskState::Finished { exit_status } if self.succeeded() => {
+                write!(f, "task {} finished: {exit_status}", self.upid)?
+            }
             TaskState::Finished { exit_status } => write!(f, "task {} failed: {exit_status}", self.upid)?,
             TaskState::StillRunning => write!(
                 f,

@@ -166,30 +166,38 @@ pub(crate) fn certificate_problem(err: &(dyn std::error::Error + 'static), tls: 
 
 fn describe(cert: &CertificateError, tls: &TlsMode) -> String {
     if let CertificateError::Other(other) = cert
-        && let Some(m) = other.0.downcast_ref::<FingerprintMismatch>() {
-            let pins = match tls {
-                TlsMode::Pinned(p) => p.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", "),
-                _ => String::new(),
-            };
-            return format!(
-                "the node's certificate has fingerprint {} but the configured fingerprint is {pins}; \
+        && let Some(m) = other.0.downcast_ref::<FingerprintMismatch>()
+    {
+        let pins = match tls {
+            TlsMode::Pinned(p) => p.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", "),
+            _ => String::new(),
+        };
+        return format!(
+            "the node's certificate has fingerprint {} but the configured fingerprint is {pins}; \
                  the connection was refused before anything was sent. If the certificate was renewed, \
                  update \"fingerprint\" (PVE shows it under System > Certificates)",
-                m.actual
-            );
-        }
+            m.actual
+        );
+    }
     let hint = match tls {
         TlsMode::Verified { ca_file: Some(f), .. } => {
-            format!("check that {} holds the CA that signed the node's certificate, or pin it with \"fingerprint\"", f.display())
+            format!(
+                "check that {} holds the CA that signed the node's certificate, or pin it with \"fingerprint\"",
+                f.display()
+            )
         }
-        _ => "for PVE's self-signed certificates set \"ca_file\" to the cluster CA (/etc/pve/pve-root-ca.pem on a node) \
+        _ => {
+            "for PVE's self-signed certificates set \"ca_file\" to the cluster CA (/etc/pve/pve-root-ca.pem on a node) \
               or pin the node certificate with \"fingerprint\""
-            .to_owned(),
+                .to_owned()
+        }
     };
     let what = match cert {
         CertificateError::UnknownIssuer => "is signed by an unknown certificate authority".to_owned(),
         CertificateError::Expired | CertificateError::ExpiredContext { .. } => "has expired".to_owned(),
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => "is not valid yet (check the clocks)".to_owned(),
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            "is not valid yet (check the clocks)".to_owned()
+        }
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             "is not valid for this host name".to_owned()
         }

@@ -35,7 +35,10 @@ async fn wrong_token_secret_and_unknown_token_are_told_apart() {
     unknown["token_id"] = json!("nope");
     let e = client(unknown).get("/version").await.unwrap_err();
     assert!(matches!(e, Error::Unauthorized { failure: AuthFailure::TokenUnknown, .. }), "{e:?}");
-    assert!(e.to_string().contains("no such token 'nope' for user 'root@pam'") && e.to_string().contains("check user"), "{e}");
+    assert!(
+        e.to_string().contains("no such token 'nope' for user 'root@pam'") && e.to_string().contains("check user"),
+        "{e}"
+    );
     assert!(e.retry_safe());
 }
 
@@ -52,11 +55,9 @@ async fn ticket_auth_logs_in_and_sends_csrf_on_writes_only() {
     let c = fake.counters();
     assert_eq!((c.logins, c.successful_logins), (1, 1));
     assert_eq!(c.unauthorized, 0, "the fake checks the CSRF token on every write");
-    let csrf: Vec<(String, bool)> = c.log.iter().filter(|s| s.path != "/access/ticket").map(|s| (s.method.clone(), s.csrf)).collect();
-    assert_eq!(
-        csrf,
-        [("GET".into(), false), ("POST".into(), true), ("PUT".into(), true), ("DELETE".into(), true)]
-    );
+    let csrf: Vec<(String, bool)> =
+        c.log.iter().filter(|s| s.path != "/access/ticket").map(|s| (s.method.clone(), s.csrf)).collect();
+    assert_eq!(csrf, [("GET".into(), false), ("POST".into(), true), ("PUT".into(), true), ("DELETE".into(), true)]);
 }
 
 #[tokio::test]
@@ -94,13 +95,17 @@ async fn wrong_password_says_to_check_user_and_password() {
     v["password"] = json!("wrong");
     let e = client(v).get("/version").await.unwrap_err();
     assert!(matches!(e, Error::Unauthorized { failure: AuthFailure::Password, .. }), "{e:?}");
-    assert!(e.to_string().contains("authentication failure") && e.to_string().contains("check user (with its realm"), "{e}");
+    assert!(
+        e.to_string().contains("authentication failure") && e.to_string().contains("check user (with its realm"),
+        "{e}"
+    );
     assert_eq!(fake.counters().logins, 1, "a refused login is not repeated");
 }
 
 #[tokio::test]
 async fn tickets_are_renewed_before_they_expire() {
-    let fake = FakePve::start_with(FakeConfig { ticket_lifetime: Duration::from_millis(600), ..FakeConfig::default() }).await;
+    let fake =
+        FakePve::start_with(FakeConfig { ticket_lifetime: Duration::from_millis(600), ..FakeConfig::default() }).await;
     let client = PveClient::with_options(
         &cluster(password_json(&fake)),
         options_with_tickets(Duration::from_millis(600), Duration::from_millis(300)),
@@ -118,7 +123,8 @@ async fn tickets_are_renewed_before_they_expire() {
 
 #[tokio::test]
 async fn an_expired_ticket_leads_to_one_new_login_and_one_retry() {
-    let fake = FakePve::start_with(FakeConfig { ticket_lifetime: Duration::from_millis(150), ..FakeConfig::default() }).await;
+    let fake =
+        FakePve::start_with(FakeConfig { ticket_lifetime: Duration::from_millis(150), ..FakeConfig::default() }).await;
     let client = client(password_json(&fake));
     client.get("/version").await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -167,15 +173,21 @@ async fn parameters_go_in_the_query_or_the_form_body() {
     for method in [Method::Get, Method::Post, Method::Put] {
         let echo = client.call(&ApiRequest::new(method, "/nodes/pve1/qemu/100/config").params(&params)).await.unwrap();
         assert_eq!(echo["method"], method.as_str());
-        assert_eq!(echo["params"], json!([["net0", "virtio,bridge=vmbr0"], ["delete", "a"], ["delete", "b c&d"]]), "{method}");
+        assert_eq!(
+            echo["params"],
+            json!([["net0", "virtio,bridge=vmbr0"], ["delete", "a"], ["delete", "b c&d"]]),
+            "{method}"
+        );
     }
-    let echo = client.call(&ApiRequest::new(Method::Delete, "/nodes/pve1/qemu/100").params(&params[1..])).await.unwrap();
+    let echo =
+        client.call(&ApiRequest::new(Method::Delete, "/nodes/pve1/qemu/100").params(&params[1..])).await.unwrap();
     assert_eq!(echo["params"], json!([["delete", "a"], ["delete", "b c&d"]]));
 }
 
 #[tokio::test]
 async fn cluster_endpoints_answer() {
-    let fake = FakePve::start_with(FakeConfig { nodes: vec!["pve1".into(), "pve2".into()], ..FakeConfig::default() }).await;
+    let fake =
+        FakePve::start_with(FakeConfig { nodes: vec!["pve1".into(), "pve2".into()], ..FakeConfig::default() }).await;
     let client = client(token_json(&fake));
     let status = client.get("/cluster/status").await.unwrap();
     assert_eq!(status.as_array().unwrap().len(), 3);

@@ -146,17 +146,28 @@ fn user_with_token_name_says_what_to_write() {
 
 #[test]
 fn a_whole_token_pasted_as_user_or_token_id_is_masked() {
-    let p = problems(with(with(without(base(), "token_id"), "user", json!("root@pam!mcp=aaaa-SECRET")), "token_secret", json!("x")));
+    let p = problems(with(
+        with(without(base(), "token_id"), "user", json!("root@pam!mcp=aaaa-SECRET")),
+        "token_secret",
+        json!("x"),
+    ));
     assert!(p.iter().any(|m| m.contains("user: 'root@pam!mcp=***' contains the token name: write \"user\": \"root@pam\", \"token_id\": \"mcp\" and move the part after '=' to \"token_secret\"")), "{p:#?}");
     let p = problems(with(base(), "token_id", json!("root@pam!mcp=aaaa-SECRET")));
     assert!(p.iter().any(|m| m.contains("token_id: 'root@pam!mcp=***' is the full token ID")), "{p:#?}");
-    assert!(p.iter().chain(&problems(with(base(), "user", json!("root@pam=aaaa-SECRET")))).all(|m| !m.contains("SECRET")));
+    assert!(
+        p.iter().chain(&problems(with(base(), "user", json!("root@pam=aaaa-SECRET")))).all(|m| !m.contains("SECRET"))
+    );
 }
 
 #[test]
 fn full_token_id_says_what_to_write() {
     let p = problems(with(base(), "token_id", json!("root@pam!mcp")));
-    assert!(p.iter().any(|m| m.contains("cluster 'pve': token_id: 'root@pam!mcp' is the full token ID: write only its name, \"token_id\": \"mcp\"")), "{p:#?}");
+    assert!(
+        p.iter().any(|m| m.contains(
+            "cluster 'pve': token_id: 'root@pam!mcp' is the full token ID: write only its name, \"token_id\": \"mcp\""
+        )),
+        "{p:#?}"
+    );
 }
 
 #[test]
@@ -177,7 +188,11 @@ fn pasted_header_prefix_is_caught_without_echoing_the_secret() {
 #[test]
 fn api_path_in_url_is_caught() {
     let p = problems(with(base(), "url", json!("https://pve.example.com:8006/api2/json")));
-    assert!(p.iter().any(|m| m.contains("url: 'https://pve.example.com:8006/api2/json': drop the API path") && m.contains("write \"https://pve.example.com:8006\"")), "{p:#?}");
+    assert!(
+        p.iter().any(|m| m.contains("url: 'https://pve.example.com:8006/api2/json': drop the API path")
+            && m.contains("write \"https://pve.example.com:8006\"")),
+        "{p:#?}"
+    );
     let p = problems(with(without(base(), "url"), "urls", json!(["ok", "http://x:8006"])));
     assert!(p.iter().any(|m| m.contains("urls[1]: 'http://x:8006': PVE's API is served over https only")), "{p:#?}");
 }
@@ -185,21 +200,33 @@ fn api_path_in_url_is_caught() {
 #[test]
 fn user_without_realm_is_caught() {
     let p = problems(with(base(), "user", json!("root")));
-    assert!(p.iter().any(|m| m.contains("user: 'root' has no realm: write it as user@realm, e.g. \"root@pam\"")), "{p:#?}");
+    assert!(
+        p.iter().any(|m| m.contains("user: 'root' has no realm: write it as user@realm, e.g. \"root@pam\"")),
+        "{p:#?}"
+    );
 }
 
 #[test]
 fn token_and_password_together_or_neither() {
     let p = problems(with(base(), "password", json!("pw")));
-    assert!(p.iter().any(|m| m.contains("cluster 'pve': both an API token and a password are set: keep one")), "{p:#?}");
+    assert!(
+        p.iter().any(|m| m.contains("cluster 'pve': both an API token and a password are set: keep one")),
+        "{p:#?}"
+    );
     let p = problems(json!({ "url": "pve", "user": "root@pam" }));
-    assert!(p.iter().any(|m| m.contains("cluster 'pve': no credentials: set \"token_id\" and \"token_secret\"")), "{p:#?}");
+    assert!(
+        p.iter().any(|m| m.contains("cluster 'pve': no credentials: set \"token_id\" and \"token_secret\"")),
+        "{p:#?}"
+    );
     let p = problems(without(base(), "token_secret"));
     assert!(p.iter().any(|m| m.contains("token_secret: missing")), "{p:#?}");
     let p = problems(without(base(), "token_id"));
     assert!(p.iter().any(|m| m.contains("token_id: missing")), "{p:#?}");
     let p = problems(with(with(base(), "token_secret_env", json!("X")), "token_secret_file", json!("y")));
-    assert!(p.iter().any(|m| m.contains("set only one of token_secret, token_secret_env, token_secret_file")), "{p:#?}");
+    assert!(
+        p.iter().any(|m| m.contains("set only one of token_secret, token_secret_env, token_secret_file")),
+        "{p:#?}"
+    );
 }
 
 #[test]
@@ -207,7 +234,10 @@ fn unreadable_files_and_unset_variables_are_named() {
     let p = problems(with(without(base(), "token_secret"), "token_secret_file", json!("/nonexistent/pve-secret")));
     assert!(p.iter().any(|m| m.contains("token_secret_file: cannot read /nonexistent/pve-secret")), "{p:#?}");
     let p = problems(with(without(base(), "token_secret"), "token_secret_env", json!("PVE_SECRET_UNSET")));
-    assert!(p.iter().any(|m| m.contains("token_secret_env: environment variable PVE_SECRET_UNSET is not set")), "{p:#?}");
+    assert!(
+        p.iter().any(|m| m.contains("token_secret_env: environment variable PVE_SECRET_UNSET is not set")),
+        "{p:#?}"
+    );
     let p = problems(json!({ "url": "pve", "user": "root@pam", "password_file": "/nonexistent/pw" }));
     assert!(p.iter().any(|m| m.contains("password_file: cannot read /nonexistent/pw")), "{p:#?}");
     let p = problems(with(base(), "ca_file", json!("/nonexistent/ca.pem")));
@@ -246,7 +276,13 @@ fn every_problem_is_reported_at_once() {
     .unwrap_err();
     let text = err.to_string();
     assert!(text.starts_with("clusters.json: 5 problems:"), "{text}");
-    for needle in ["cluster 'a': url:", "cluster 'a': user:", "cluster 'a': token_id:", "cluster 'a': verify_tls:", "cluster 'b': no credentials"] {
+    for needle in [
+        "cluster 'a': url:",
+        "cluster 'a': user:",
+        "cluster 'a': token_id:",
+        "cluster 'a': verify_tls:",
+        "cluster 'b': no credentials",
+    ] {
         assert!(text.contains(needle), "missing {needle}: {text}");
     }
 }
@@ -262,16 +298,28 @@ fn discovery_order_and_environment() {
     // Nothing at all.
     assert!(matches!(Config::load_with(None, &Env::new(dir.path(), no_vars())), Err(ConfigError::NotFound)));
     // The environment, with .env filling in what the process does not set.
-    std::fs::write(dir.path().join(".env"), "PROXMOX_USER=root@pam\nPROXMOX_TOKEN_ID=mcp\nPROXMOX_TOKEN_SECRET=from-dotenv\n").unwrap();
-    let env = Env::new(dir.path(), [("PROXMOX_URL", "https://a:8006,b"), ("PROXMOX_VERIFY_SSL", "false"), ("PROXMOX_TOKEN_ID", "proc")]);
+    std::fs::write(
+        dir.path().join(".env"),
+        "PROXMOX_USER=root@pam\nPROXMOX_TOKEN_ID=mcp\nPROXMOX_TOKEN_SECRET=from-dotenv\n",
+    )
+    .unwrap();
+    let env = Env::new(
+        dir.path(),
+        [("PROXMOX_URL", "https://a:8006,b"), ("PROXMOX_VERIFY_SSL", "false"), ("PROXMOX_TOKEN_ID", "proc")],
+    );
     let c = Config::load_with(None, &env).unwrap();
     assert_eq!(c.origin(), "environment");
     let d = c.cluster("default").unwrap();
     assert_eq!(d.nodes.len(), 2);
     assert!(matches!(d.tls, TlsMode::Insecure));
-    assert!(matches!(&d.credentials, Credentials::Token { token_id, secret, .. } if token_id == "proc" && secret.expose() == "from-dotenv"));
+    assert!(
+        matches!(&d.credentials, Credentials::Token { token_id, secret, .. } if token_id == "proc" && secret.expose() == "from-dotenv")
+    );
     // Environment mistakes name the variable.
-    let env = Env::new(dir.path(), [("PROXMOX_URL", "a/api2/json"), ("PROXMOX_USER", "root@pam!mcp"), ("PROXMOX_VERIFY_SSL", "maybe")]);
+    let env = Env::new(
+        dir.path(),
+        [("PROXMOX_URL", "a/api2/json"), ("PROXMOX_USER", "root@pam!mcp"), ("PROXMOX_VERIFY_SSL", "maybe")],
+    );
     let e = Config::load_with(None, &env).unwrap_err().to_string();
     assert!(e.contains("environment: PROXMOX_URL: 'a/api2/json': drop the API path"), "{e}");
     assert!(e.contains("environment: PROXMOX_USER: 'root@pam!mcp' contains the token name: write \"PROXMOX_USER\": \"root@pam\", \"PROXMOX_TOKEN_ID\": \"mcp\""), "{e}");

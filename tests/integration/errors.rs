@@ -15,7 +15,10 @@ async fn bad_request_keeps_message_and_sorted_parameter_errors() {
         FaultAction::Error {
             status: 400,
             message: "Parameter verification failed.".into(),
-            errors: vec![("timeout".into(), "value must be at least 0".into()), ("skiplock".into(), "only root may use this option".into())],
+            errors: vec![
+                ("timeout".into(), "value must be at least 0".into()),
+                ("skiplock".into(), "only root may use this option".into()),
+            ],
             in_body: true,
         },
     ));
@@ -40,9 +43,13 @@ async fn bad_request_keeps_message_and_sorted_parameter_errors() {
 #[tokio::test]
 async fn the_reason_phrase_is_the_fallback_message() {
     let fake = FakePve::start().await;
-    let body_and_reason = FaultAction::Error { status: 500, message: "from the body".into(), errors: vec![], in_body: true };
+    let body_and_reason =
+        FaultAction::Error { status: 500, message: "from the body".into(), errors: vec![], in_body: true };
     fake.fault(Fault::new("/nodes", body_and_reason).times(1));
-    fake.fault(Fault::new("/nodes", FaultAction::Error { status: 500, message: "only in the status line".into(), errors: vec![], in_body: false }));
+    fake.fault(Fault::new(
+        "/nodes",
+        FaultAction::Error { status: 500, message: "only in the status line".into(), errors: vec![], in_body: false },
+    ));
     let client = client(token_json(&fake));
     let e = client.get("/nodes").await.unwrap_err();
     assert!(matches!(&e, Error::Api { status: 500, message, .. } if message == "from the body"), "{e:?}");
@@ -59,7 +66,10 @@ async fn forbidden_names_the_required_privilege() {
     let fake = FakePve::start().await;
     fake.fault(Fault::new(START, FaultAction::error(403, "Permission check failed (/vms/100, VM.PowerMgmt)")));
     let permissions = r#"{"check":["perm","/vms/{vmid}",["VM.PowerMgmt"]]}"#;
-    let e = client(token_json(&fake)).call(&ApiRequest::new(Method::Post, START).permissions(permissions)).await.unwrap_err();
+    let e = client(token_json(&fake))
+        .call(&ApiRequest::new(Method::Post, START).permissions(permissions))
+        .await
+        .unwrap_err();
     let text = e.to_string();
     assert!(matches!(e, Error::Forbidden { .. }), "{e:?}");
     assert!(text.contains("403 Permission check failed (/vms/100, VM.PowerMgmt)"), "{text}");
@@ -68,7 +78,10 @@ async fn forbidden_names_the_required_privilege() {
     // Password users get no token hint.
     let fake = FakePve::start().await;
     fake.fault(Fault::new(START, FaultAction::error(403, "Permission check failed")));
-    let e = client(password_json(&fake)).call(&ApiRequest::new(Method::Post, START).permissions(permissions)).await.unwrap_err();
+    let e = client(password_json(&fake))
+        .call(&ApiRequest::new(Method::Post, START).permissions(permissions))
+        .await
+        .unwrap_err();
     assert!(!e.to_string().contains("privilege separation"), "{e}");
 }
 
@@ -92,9 +105,15 @@ async fn unreachable_target_nodes_are_named() {
     let e = client.call(&ApiRequest::new(Method::Post, "/nodes/pve9/qemu/100/status/start")).await.unwrap_err();
     assert!(matches!(&e, Error::NodeUnreachable { status: 595, node, .. } if node == "pve9"), "{e:?}");
     let text = e.to_string();
-    assert!(text.contains("node 'pve9' could not be reached through") && text.contains("595 No route to host"), "{text}");
+    assert!(
+        text.contains("node 'pve9' could not be reached through") && text.contains("595 No route to host"),
+        "{text}"
+    );
     assert!(e.retry_safe(), "595: the call never reached the node");
-    fake.fault(Fault::new("/cluster/status", FaultAction::Error { status: 596, message: "Broken pipe".into(), errors: vec![], in_body: false }));
+    fake.fault(Fault::new(
+        "/cluster/status",
+        FaultAction::Error { status: 596, message: "Broken pipe".into(), errors: vec![], in_body: false },
+    ));
     let e = client.get("/cluster/status").await.unwrap_err();
     let host = fake.host_port().rsplit_once(':').unwrap().0.to_owned();
     assert!(matches!(&e, Error::NodeUnreachable { status: 596, node, .. } if *node == host), "{e:?}");

@@ -118,7 +118,6 @@ async fn a_get_that_hangs_on_one_node_is_answered_by_the_next() {
     assert_eq!(fast.counters().requests_to("GET", "/version"), 1);
 }
 
-
 #[tokio::test]
 async fn a_node_silent_during_the_handshake_is_unreachable_even_with_a_short_timeout() {
     // The connect timeout stays below the request timeout, so a write still moves on.

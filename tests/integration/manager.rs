@@ -23,7 +23,10 @@ async fn names_resolve_to_shared_clients() {
     m.resolve(Some("b")).unwrap().get("/version").await.unwrap();
     assert_eq!((a.counters().requests_to("GET", "/version"), b.counters().requests_to("GET", "/version")), (1, 1));
     let info = m.clusters();
-    assert_eq!(info.iter().map(|c| (c.name.as_str(), c.auth, c.tls)).collect::<Vec<_>>(), [("a", "token", "pinned"), ("b", "password", "pinned")]);
+    assert_eq!(
+        info.iter().map(|c| (c.name.as_str(), c.auth, c.tls)).collect::<Vec<_>>(),
+        [("a", "token", "pinned"), ("b", "password", "pinned")]
+    );
 }
 
 #[test]

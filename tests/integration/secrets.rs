@@ -112,7 +112,18 @@ async fn no_secret_in_any_error_or_log_line() {
     // PVE errors, for both kinds of credentials.
     for c in [&tok, &pw] {
         fake.clear_faults();
-        fake.fault(Fault::new(START, FaultAction::Error { status: 400, message: "Parameter verification failed.".into(), errors: vec![("x".into(), "bad".into())], in_body: true }).times(1));
+        fake.fault(
+            Fault::new(
+                START,
+                FaultAction::Error {
+                    status: 400,
+                    message: "Parameter verification failed.".into(),
+                    errors: vec![("x".into(), "bad".into())],
+                    in_body: true,
+                },
+            )
+            .times(1),
+        );
         record(c.call(&post).await);
         fake.fault(Fault::new(START, FaultAction::error(403, "Permission check failed")).times(1));
         record(c.call(&post).await);
@@ -122,7 +133,10 @@ async fn no_secret_in_any_error_or_log_line() {
         record(c.call(&ApiRequest::new(Method::Post, "/nodes/pve9/qemu/100/status/start")).await);
         fake.fault(Fault::new("/cluster/status", FaultAction::error(596, "Broken pipe")).times(2));
         record(c.call(&get("/cluster/status")).await);
-        fake.fault(Fault::new("/version", FaultAction::Html { status: 502, body: "<title>Bad Gateway</title>".into() }).times(2));
+        fake.fault(
+            Fault::new("/version", FaultAction::Html { status: 502, body: "<title>Bad Gateway</title>".into() })
+                .times(2),
+        );
         record(c.call(&get("/version")).await);
         fake.fault(Fault::new(START, FaultAction::Drop).times(1));
         record(c.call(&post).await);
@@ -134,7 +148,15 @@ async fn no_secret_in_any_error_or_log_line() {
 
     // A CSRF refusal (after one new login), a login whose connection drops, a login answered by HTML.
     fake.clear_faults();
-    fake.fault(Fault::new(START, FaultAction::Error { status: 401, message: "Permission denied - invalid csrf token".into(), errors: vec![], in_body: false }));
+    fake.fault(Fault::new(
+        START,
+        FaultAction::Error {
+            status: 401,
+            message: "Permission denied - invalid csrf token".into(),
+            errors: vec![],
+            in_body: false,
+        },
+    ));
     record(pw.call(&post).await);
     fake.clear_faults();
     fake.fault(Fault::new("/access/ticket", FaultAction::Drop).times(1));
@@ -144,7 +166,11 @@ async fn no_secret_in_any_error_or_log_line() {
 
     // Tickets that expire (renewed, then refused twice), with a short-lived fake.
     let short = FakePve::start_with(fake_config(Duration::from_millis(100))).await;
-    let renewing = PveClient::with_options(&cluster(password(&short, PASSWORD)), options_with_tickets(Duration::from_millis(100), Duration::from_millis(50))).unwrap();
+    let renewing = PveClient::with_options(
+        &cluster(password(&short, PASSWORD)),
+        options_with_tickets(Duration::from_millis(100), Duration::from_millis(50)),
+    )
+    .unwrap();
     renewing.call(&get("/version")).await.unwrap();
     tokio::time::sleep(Duration::from_millis(120)).await;
     renewing.call(&get("/version")).await.unwrap();
@@ -168,14 +194,22 @@ async fn no_secret_in_any_error_or_log_line() {
     ] {
         record(client(v).call(&post).await);
     }
-    client(json!({ "url": fake.url(), "user": "root@pam", "password": PASSWORD, "verify_ssl": false })).call(&get("/version")).await.unwrap();
+    client(json!({ "url": fake.url(), "user": "root@pam", "password": PASSWORD, "verify_ssl": false }))
+        .call(&get("/version"))
+        .await
+        .unwrap();
 
     // Manager errors and the Debug output of everything holding a secret.
     let config = parse(json!({ "a": token(&fake, TOKEN), "b": password(&fake, PASSWORD) })).unwrap();
     let manager = ClusterManager::with_options(config.clone(), options());
     texts.push(manager.resolve(None).unwrap_err().to_string());
     texts.push(manager.resolve(Some("x")).unwrap_err().to_string());
-    texts.push(format!("{config:?} {:?} {:?} {:?}", manager.resolve(Some("a")).unwrap(), manager.resolve(Some("b")).unwrap(), manager.clusters()));
+    texts.push(format!(
+        "{config:?} {:?} {:?} {:?}",
+        manager.resolve(Some("a")).unwrap(),
+        manager.resolve(Some("b")).unwrap(),
+        manager.clusters()
+    ));
 
     // Configuration errors around secrets.
     for bad in [

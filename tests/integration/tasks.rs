@@ -6,7 +6,8 @@ use proxmox_mcp::pve::{ApiRequest, TaskState, Upid, WaitOptions, wait_for_task_w
 use proxmox_mcp::schema::types::Method;
 use std::time::Duration;
 
-const FAST: WaitOptions = WaitOptions { first_delay: Duration::from_millis(10), max_delay: Duration::from_millis(40), log_lines: 3 };
+const FAST: WaitOptions =
+    WaitOptions { first_delay: Duration::from_millis(10), max_delay: Duration::from_millis(40), log_lines: 3 };
 
 async fn start(fake: &FakePve, plan: TaskPlan) -> (proxmox_mcp::pve::PveClient, Upid) {
     fake.set_task_plan(plan);
@@ -24,9 +25,11 @@ async fn a_task_is_followed_to_ok_with_progress() {
     let log: Vec<String> = (1..=5).map(|i| format!("line {i}")).collect();
     let (client, upid) = start(&fake, TaskPlan { running_polls: 3, exit_status: "OK".into(), log }).await;
     let mut seen = Vec::new();
-    let outcome = wait_for_task_with(&client, &upid, Duration::from_secs(5), FAST, |p| seen.push((p.polls, p.status.to_owned(), p.elapsed)))
-        .await
-        .unwrap();
+    let outcome = wait_for_task_with(&client, &upid, Duration::from_secs(5), FAST, |p| {
+        seen.push((p.polls, p.status.to_owned(), p.elapsed))
+    })
+    .await
+    .unwrap();
     assert!(outcome.succeeded());
     assert_eq!(outcome.state, TaskState::Finished { exit_status: "OK".into() });
     assert_eq!(outcome.log, ["line 4", "line 5", "TASK OK"], "the last lines");
@@ -51,7 +54,8 @@ async fn a_failed_task_reports_its_error_and_log() {
 #[tokio::test]
 async fn a_timeout_says_the_task_is_still_running() {
     let fake = FakePve::start().await;
-    let (client, upid) = start(&fake, TaskPlan { running_polls: 1000, exit_status: "OK".into(), log: vec!["busy".into()] }).await;
+    let (client, upid) =
+        start(&fake, TaskPlan { running_polls: 1000, exit_status: "OK".into(), log: vec!["busy".into()] }).await;
     let started = std::time::Instant::now();
     let mut polls = 0;
     let outcome = wait_for_task_with(&client, &upid, Duration::from_millis(200), FAST, |_| polls += 1).await.unwrap();

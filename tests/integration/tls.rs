@@ -8,7 +8,9 @@ use serde_json::json;
 #[tokio::test]
 async fn a_matching_fingerprint_connects_in_any_spelling() {
     let fake = FakePve::start().await;
-    for spelling in [fake.fingerprint().to_owned(), fake.fingerprint().to_lowercase(), fake.fingerprint().replace(':', "")] {
+    for spelling in
+        [fake.fingerprint().to_owned(), fake.fingerprint().to_lowercase(), fake.fingerprint().replace(':', "")]
+    {
         let mut v = token_json(&fake);
         v["fingerprint"] = json!(spelling);
         client(v).get("/version").await.unwrap();
@@ -59,7 +61,10 @@ async fn an_unknown_ca_is_refused_with_advice() {
     let e = client(v).get("/version").await.unwrap_err();
     let text = e.to_string();
     assert!(matches!(e, Error::Certificate { .. }), "{e:?}");
-    assert!(text.contains("unknown certificate authority") && text.contains("ca_file") && text.contains("fingerprint"), "{text}");
+    assert!(
+        text.contains("unknown certificate authority") && text.contains("ca_file") && text.contains("fingerprint"),
+        "{text}"
+    );
     assert_eq!(fake.counters().credentials_seen, 0);
 }
 
