@@ -229,3 +229,22 @@ impl State {
         Some(fault.action.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_match_method_and_path_and_run_out() {
+        let state = State::new(FakeConfig::default());
+        state.faults.lock().unwrap().push(Fault::new("/nodes/*", FaultAction::Hang).method("post").times(2));
+        assert!(state.take_fault("GET", "/nodes/pve1").is_none(), "other method");
+        assert!(state.take_fault("POST", "/cluster").is_none(), "other path");
+        assert!(state.take_fault("POST", "/nodes/pve1/qemu").is_some());
+        assert!(state.take_fault("POST", "/nodes/pve1").is_some());
+        assert!(state.take_fault("POST", "/nodes/pve1").is_none(), "used up");
+        state.faults.lock().unwrap().push(Fault::new("/version", FaultAction::Drop));
+        assert!((0..5).all(|_| state.take_fault("GET", "/version").is_some()), "no limit");
+        assert!(state.take_fault("GET", "/versionx").is_none(), "exact path");
+    }
+}

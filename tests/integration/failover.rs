@@ -127,3 +127,14 @@ async fn a_node_silent_during_the_handshake_is_unreachable_even_with_a_short_tim
     client.call(&ApiRequest::new(Method::Post, START)).await.unwrap();
     assert_eq!((silent.accepted(), fake.counters().requests_to("POST", START)), (1, 1));
 }
+
+#[tokio::test]
+async fn a_slow_answer_within_the_timeout_is_awaited() {
+    let fake = FakePve::start().await;
+    fake.fault(Fault::new("/version", FaultAction::Delay(Duration::from_millis(150))).method("GET").times(1));
+    let client = client(token_json(&fake));
+    let started = Instant::now();
+    client.get("/version").await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    assert_eq!(fake.counters().requests_to("GET", "/version"), 1, "not repeated");
+}

@@ -55,3 +55,16 @@ fn the_default_or_only_cluster_is_used_when_none_is_named() {
     assert_eq!(marked.resolve(Some("  ")).unwrap().name(), "b", "a blank name means none");
     assert!(marked.clusters().iter().any(|c| c.name == "b" && c.is_default));
 }
+
+#[tokio::test]
+async fn an_unverified_cluster_warns_once() {
+    let logs = capture_logs();
+    let fake = FakePve::start().await;
+    let m = manager(json!({ "lab": { "url": fake.url(), "user": "root@pam", "token_id": "mcp", "token_secret": TOKEN_SECRET, "verify_ssl": false } }));
+    for _ in 0..3 {
+        m.resolve(Some("lab")).unwrap().get("/version").await.unwrap();
+    }
+    let log = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert_eq!(log.matches("TLS certificates are not verified").count(), 1, "{log}");
+    assert!(log.contains("cluster=lab"), "{log}");
+}

@@ -1,14 +1,13 @@
 //! No secret (token secret, password, ticket, CSRF token) appears in any error text or log
 //! line, on every error path.
 
-use crate::support::{empty_env, options, options_with_tickets};
+use crate::support::{capture_logs, empty_env, options, options_with_tickets};
 use fake_pve::{FakeConfig, FakePve, Fault, FaultAction, SilentListener, closed_port};
 use proxmox_mcp::config::{ClusterConfig, Config};
 use proxmox_mcp::pve::{ApiRequest, ClusterManager, Error, PveClient};
 use proxmox_mcp::schema::types::Method;
 use serde_json::{Value, json};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const TOKEN: &str = "tok-SECRET-9f8e7d6c";
@@ -16,45 +15,6 @@ const PASSWORD: &str = "pw-SECRET-5a4b3c2d";
 /// The fake puts this in every ticket and CSRF token it issues.
 const MARKER: &str = "tkSECRETmark";
 const START: &str = "/nodes/pve1/qemu/100/status/start";
-
-/// Log output of the current thread. The subscriber is global (a scoped one misses events
-/// whose callsites other test threads registered first), and writes into the buffer of the
-/// thread that logs; threads without a buffer discard. Tests here run on one thread
-/// (`current_thread` runtime), fake server included.
-struct ThreadCapture;
-
-thread_local! {
-    static BUFFER: std::cell::RefCell<Option<Arc<Mutex<Vec<u8>>>>> = const { std::cell::RefCell::new(None) };
-}
-
-impl std::io::Write for ThreadCapture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        BUFFER.with(|b| {
-            if let Some(b) = b.borrow().as_ref() {
-                b.lock().unwrap().extend_from_slice(buf);
-            }
-        });
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Starts capturing this thread's log lines (every level, every target).
-fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
-    static INIT: std::sync::Once = std::sync::Once::new();
-    INIT.call_once(|| {
-        tracing_subscriber::fmt()
-            .with_writer(|| ThreadCapture)
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .init();
-    });
-    let buffer = Arc::new(Mutex::new(Vec::new()));
-    BUFFER.with(|b| *b.borrow_mut() = Some(buffer.clone()));
-    buffer
-}
 
 fn parse(clusters: Value) -> Result<Config, proxmox_mcp::config::ConfigError> {
     Config::from_json(&json!({ "clusters": clusters }).to_string(), Path::new("/"), "test", &empty_env())

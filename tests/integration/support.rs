@@ -5,6 +5,7 @@ use proxmox_mcp::config::{ClusterConfig, Config, Env};
 use proxmox_mcp::pve::{ClientOptions, PveClient, TicketPolicy};
 use serde_json::{Value, json};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The default fake's token secret.
@@ -54,3 +55,43 @@ pub fn options_with_tickets(lifetime: Duration, renew_margin: Duration) -> Clien
 pub fn client(value: Value) -> PveClient {
     PveClient::with_options(&cluster(value), options()).unwrap()
 }
+
+/// Log output of the current thread. The subscriber is global (a scoped one misses events
+/// whose callsites other test threads registered first), and writes into the buffer of the
+/// thread that logs; threads without a buffer discard. Tests here run on one thread
+/// (`current_thread` runtime), fake server included.
+struct ThreadCapture;
+
+thread_local! {
+    static BUFFER: std::cell::RefCell<Option<Arc<Mutex<Vec<u8>>>>> = const { std::cell::RefCell::new(None) };
+}
+
+impl std::io::Write for ThreadCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        BUFFER.with(|b| {
+            if let Some(b) = b.borrow().as_ref() {
+                b.lock().unwrap().extend_from_slice(buf);
+            }
+        });
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Starts capturing this thread's log lines (every level, every target).
+pub fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        tracing_subscriber::fmt()
+            .with_writer(|| ThreadCapture)
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .init();
+    });
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    BUFFER.with(|b| *b.borrow_mut() = Some(buffer.clone()));
+    buffer
+}
+
