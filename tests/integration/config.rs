@@ -352,3 +352,12 @@ fn the_shipped_example_is_valid() {
     assert!(config.names().len() >= 2);
     assert!(config.default_cluster().is_some());
 }
+
+#[test]
+fn the_readme_example_is_what_users_see() {
+    let cluster = json!({ "url": "https://pve:8006/api2/json", "user": "root@pam!mcp", "token_id": "mcp",
+                          "token_secret": "0aa9e0c4-1111-2222-3333-444455556666", "verify_tls": false });
+    let text = one(cluster).unwrap_err().to_string();
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(readme.contains(&text), "README.md should show:\n{text}");
+}
