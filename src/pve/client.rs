@@ -72,7 +72,7 @@ pub struct PveClient {
     http: reqwest::Client,
     preferred: AtomicUsize,
     auth: Auth,
-    version: tokio::sync::OnceCell<Option<String>>,
+    version: tokio::sync::OnceCell<String>,
     max_body: usize,
 }
 
@@ -256,19 +256,21 @@ impl PveClient {
         })
     }
 
-    /// The server's version (`GET /version`), read once and cached; `None` if it cannot be read.
+    /// The server's version (`GET /version`), read once and cached; `None` if it cannot be
+    /// read (a failure is not cached).
     pub async fn version(&self) -> Option<String> {
         self.version
-            .get_or_init(|| async {
-                let v = Box::pin(self.get("/version")).await.ok()?;
-                let version = v.get("version").and_then(Value::as_str)?;
-                Some(match v.get("release").and_then(Value::as_str) {
+            .get_or_try_init(|| async {
+                let v = Box::pin(self.get("/version")).await.map_err(|_| ())?;
+                let version = v.get("version").and_then(Value::as_str).ok_or(())?;
+                Ok::<_, ()>(match v.get("release").and_then(Value::as_str) {
                     Some(r) if !version.starts_with(r) => format!("PVE {version} (release {r})"),
                     _ => format!("PVE {version}"),
                 })
             })
             .await
-            .clone()
+            .ok()
+            .cloned()
     }
 
     /// Logs in with the password and returns the ticket.
@@ -321,6 +323,7 @@ impl PveClient {
         let is_get = out.method == Method::Get;
         let attempts = nodes.len() + usize::from(is_get);
         let mut failures = Vec::new();
+        let mut certificate = None;
         let mut repeated = false;
         for attempt in 0..attempts {
             let idx = (start + attempt) % nodes.len();
@@ -334,6 +337,15 @@ impl PveClient {
                     return Ok((answer, idx));
                 }
                 Err(Failure::Fatal(e)) => return Err(e),
+                Err(Failure::Certificate(reason)) => {
+                    tracing::warn!(cluster = %self.cluster.name, node = %node, reason = %reason, "certificate refused");
+                    failures.push(NodeFailure { node: node.to_string(), reason: "certificate refused".into() });
+                    certificate.get_or_insert(Error::Certificate {
+                        cluster: self.cluster.name.clone(),
+                        node: node.to_string(),
+                        reason,
+                    });
+                }
                 Err(Failure::NotSent(reason)) => {
                     tracing::warn!(cluster = %self.cluster.name, node = %node, reason = %reason, "cannot connect to node");
                     failures.push(NodeFailure { node: node.to_string(), reason });
@@ -359,7 +371,8 @@ impl PveClient {
                 }
             }
         }
-        Err(Error::Unreachable { cluster: self.cluster.name.clone(), attempts: failures })
+        // A refused certificate is a configuration matter: say so rather than "unreachable".
+        Err(certificate.unwrap_or(Error::Unreachable { cluster: self.cluster.name.clone(), attempts: failures }))
     }
 
     /// One try on one node.
@@ -389,7 +402,7 @@ impl PveClient {
         if let Some(body) = &out.body {
             builder = builder.header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(body.clone());
         }
-        let mut response = builder.send().await.map_err(|e| self.transport_failure(&e, node))?;
+        let mut response = builder.send().await.map_err(|e| self.transport_failure(&e))?;
         let status = response.status();
         let reason = response
             .extensions()
@@ -412,19 +425,15 @@ impl PveClient {
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => return Err(self.transport_failure(&e, node)),
+                Err(e) => return Err(self.transport_failure(&e)),
             }
         }
         Ok(Answer { status: status.as_u16(), reason, body })
     }
 
-    fn transport_failure(&self, e: &reqwest::Error, node: &NodeAddr) -> Failure {
+    fn transport_failure(&self, e: &reqwest::Error) -> Failure {
         if let Some(reason) = tls::certificate_problem(e, &self.cluster.tls) {
-            return Failure::Fatal(Error::Certificate {
-                cluster: self.cluster.name.clone(),
-                node: node.to_string(),
-                reason,
-            });
+            return Failure::Certificate(reason);
         }
         let reason = describe_transport(e, self.cluster.timeout);
         if e.is_connect() { Failure::NotSent(reason) } else { Failure::MaybeSent { timed_out: e.is_timeout(), reason } }
@@ -434,6 +443,8 @@ impl PveClient {
 enum Failure {
     /// Nothing was sent: try another node.
     NotSent(String),
+    /// The node's certificate was refused during the handshake (nothing sent): try another.
+    Certificate(String),
     /// The request may have been sent.
     MaybeSent { reason: String, timed_out: bool },
     /// Give up at once.

@@ -74,3 +74,23 @@ async fn verify_ssl_false_accepts_any_certificate() {
     let v = json!({ "url": fake.url(), "user": "root@pam", "token_id": "mcp", "token_secret": TOKEN_SECRET, "verify_ssl": false });
     client(v).get("/version").await.unwrap();
 }
+
+#[tokio::test]
+async fn a_node_with_an_unpinned_certificate_is_skipped_without_credentials() {
+    let (stranger, known) = (FakePve::start().await, FakePve::start().await);
+    let v = json!({ "urls": [stranger.url(), known.url()], "user": "root@pam", "password": PASSWORD,
+                    "fingerprint": known.fingerprint(), "timeout_s": 3 });
+    let client = client(v);
+    client.get("/version").await.unwrap();
+    client
+        .call(&proxmox_mcp::pve::ApiRequest::new(
+            proxmox_mcp::schema::types::Method::Post,
+            "/nodes/pve1/qemu/100/status/start",
+        ))
+        .await
+        .unwrap();
+    let s = stranger.counters();
+    assert_eq!((s.handshakes, s.credentials_seen, s.logins), (0, 0, 0));
+    assert_eq!(known.counters().logins, 1);
+    assert_eq!(client.current_node().to_string(), known.host_port());
+}
