@@ -10,6 +10,8 @@
 
 pub mod cli;
 pub mod config;
+pub mod policy;
 pub mod pve;
 pub mod schema;
 pub mod server;
+pub mod tools;

@@ -1,20 +1,107 @@
 //! The proxmox-mcp command line. Everything it runs lives in the library.
 
 use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use proxmox_mcp::cli::{self, Output};
+use proxmox_mcp::server::HttpOptions;
+use proxmox_mcp::server::run::{self, ServeOptions};
 
 #[derive(Parser)]
-#[command(name = "proxmox-mcp", version, about = "An MCP server for Proxmox VE, with every call validated against the real API schema")]
+#[command(
+    name = "proxmox-mcp",
+    version,
+    about = "An MCP server for Proxmox VE, with every call validated against the real API schema",
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
+    /// The clusters file (otherwise CLUSTERS_FILE, ./clusters.json, or PROXMOX_* variables).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, env = "MCP_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on (HTTP transports).
+    #[arg(long, env = "MCP_LISTEN", default_value = "127.0.0.1:8000")]
+    listen: SocketAddr,
+    /// Serve one session on stdin/stdout instead of HTTP.
+    #[arg(long)]
+    stdio: bool,
+    /// Refuse every write (any method but GET) on every cluster.
+    #[arg(long, env = "MCP_READ_ONLY")]
+    read_only: bool,
+    /// Streamable HTTP without sessions (for replicas behind a load balancer).
+    #[arg(long, env = "MCP_STATELESS")]
+    stateless: bool,
+    /// Allowed Host headers, comma-separated (`host`, `host:port`, `host:*`); default loopback names.
+    #[arg(long, env = "MCP_ALLOWED_HOSTS")]
+    allowed_hosts: Option<String>,
+    /// Allowed Origin headers, comma-separated (`https://host`, `http://host:*`, `null`).
+    #[arg(long, env = "MCP_ALLOWED_ORIGINS")]
+    allowed_origins: Option<String>,
+    /// A bearer token clients must send (`Authorization: Bearer ...`).
+    #[arg(long, env = "MCP_AUTH_TOKEN", hide_env_values = true)]
+    auth_token: Option<String>,
+    /// A file of bearer tokens, one per line.
+    #[arg(long, env = "MCP_AUTH_TOKENS_FILE", value_name = "FILE")]
+    auth_tokens_file: Option<PathBuf>,
+    /// Listen on a non-loopback address without bearer tokens (only behind an
+    /// authenticating proxy).
+    #[arg(long, env = "MCP_ALLOW_UNAUTHENTICATED")]
+    allow_unauthenticated: bool,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "MCP_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    max_body_bytes: usize,
+    /// Open sessions at most, per transport.
+    #[arg(long, env = "MCP_MAX_SESSIONS", default_value_t = 1000)]
+    max_sessions: usize,
+    /// Queued messages per session.
+    #[arg(long, env = "MCP_SESSION_QUEUE", default_value_t = 64)]
+    session_queue: usize,
+    /// Close sessions idle this many seconds.
+    #[arg(long, env = "MCP_IDLE_TIMEOUT_S", default_value_t = 3600)]
+    idle_timeout_s: u64,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve MCP over HTTP (legacy SSE at /sse, Streamable HTTP at /mcp) or stdio (the default).
+    Serve(ServeArgs),
+    /// Validate the cluster configuration; with --probe also log in and show each PVE version.
+    CheckConfig {
+        /// Log in to each cluster and read its version.
+        #[arg(long)]
+        probe: bool,
+    },
+    /// Ask a running server's /healthz (for container health checks); exit 0 when healthy.
+    Healthcheck {
+        /// The server's address.
+        #[arg(long, env = "MCP_LISTEN", default_value = "127.0.0.1:8000")]
+        listen: SocketAddr,
+        /// Allowed hosts, to send an accepted Host header.
+        #[arg(long, env = "MCP_ALLOWED_HOSTS")]
+        allowed_hosts: Option<String>,
+    },
+    /// Print the tool definitions (tools/list) as JSON.
+    Tools,
     /// Work with the embedded Proxmox VE API schema, offline.
     #[command(subcommand)]
     Api(ApiCommand),
@@ -71,24 +158,103 @@ fn output(json: bool) -> Output {
     if json { Output::Json } else { Output::Text }
 }
 
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn serve_options(config: Option<PathBuf>, a: ServeArgs) -> Result<ServeOptions, String> {
+    Ok(ServeOptions {
+        config,
+        read_only: a.read_only,
+        listen: a.listen,
+        allowed_hosts: a.allowed_hosts,
+        allowed_origins: a.allowed_origins,
+        auth_tokens: run::read_tokens(a.auth_token.as_deref(), a.auth_tokens_file.as_deref())?,
+        allow_unauthenticated: a.allow_unauthenticated,
+        http: HttpOptions {
+            max_body_bytes: a.max_body_bytes,
+            max_sessions: a.max_sessions.max(1),
+            queue: a.session_queue.max(1),
+            idle_timeout: Duration::from_secs(a.idle_timeout_s.max(1)),
+            stateless: a.stateless,
+            ..HttpOptions::default()
+        },
+    })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts")
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let result = match cli.command {
-        Command::Api(ApiCommand::Validate { jsonl: true, .. }) => {
+    let result: std::io::Result<i32> = match cli.command {
+        None | Some(Command::Serve(_)) => {
+            let args = match cli.command {
+                Some(Command::Serve(a)) => a,
+                _ => cli.serve,
+            };
+            init_logging(cli.log_format);
+            let stdio = args.stdio;
+            let outcome = serve_options(cli.config, args).and_then(|options| {
+                runtime().block_on(async {
+                    if stdio {
+                        run::serve_stdio(options).await
+                    } else {
+                        run::serve_http(options, tokio_util::sync::CancellationToken::new()).await
+                    }
+                })
+            });
+            match outcome {
+                Ok(()) => Ok(0),
+                Err(e) => {
+                    tracing::error!("{e}");
+                    eprintln!("proxmox-mcp: {e}");
+                    Ok(1)
+                }
+            }
+        }
+        Some(Command::CheckConfig { probe }) => {
+            if probe {
+                init_logging(cli.log_format);
+            }
+            let (report, ok) = runtime().block_on(run::check_config(cli.config.as_deref(), probe));
+            writeln!(out, "{}", report.trim_end()).map(|_| i32::from(!ok))
+        }
+        Some(Command::Healthcheck { listen, allowed_hosts }) => {
+            let host = proxmox_mcp::server::security::Security::parse_lists(allowed_hosts.as_deref(), None)
+                .map(|(h, o)| proxmox_mcp::server::security::Security::new(h, o, &[]).first_host())
+                .unwrap_or_else(|_| "localhost".to_owned());
+            match runtime().block_on(run::healthcheck(listen, &host)) {
+                Ok(()) => writeln!(out, "healthy").map(|_| 0),
+                Err(e) => {
+                    eprintln!("proxmox-mcp: {e}");
+                    Ok(1)
+                }
+            }
+        }
+        Some(Command::Tools) => writeln!(out, "{}", serde_json::to_string_pretty(&proxmox_mcp::tools::tools_json()).unwrap_or_default()).map(|_| 0),
+        Some(Command::Api(ApiCommand::Validate { jsonl: true, .. })) => {
             let stdin = std::io::stdin();
             cli::validate_jsonl(&mut stdin.lock(), &mut out).map(|_| 0)
         }
-        Command::Api(ApiCommand::Validate { method, path, params, json, .. }) => cli::validate(
+        Some(Command::Api(ApiCommand::Validate { method, path, params, json, .. })) => cli::validate(
             method.as_deref().unwrap_or_default(),
             path.as_deref().unwrap_or_default(),
             params.as_deref(),
             output(json),
             &mut out,
         ),
-        Command::Api(ApiCommand::Search { query, limit, json }) => cli::search(&query.join(" "), limit, output(json), &mut out),
-        Command::Api(ApiCommand::Describe { path, method, parameter, json }) => {
+        Some(Command::Api(ApiCommand::Search { query, limit, json })) => cli::search(&query.join(" "), limit, output(json), &mut out),
+        Some(Command::Api(ApiCommand::Describe { path, method, parameter, json })) => {
             cli::describe(&path, method.as_deref(), parameter.as_deref(), output(json), &mut out)
         }
     };

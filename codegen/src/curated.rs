@@ -227,9 +227,43 @@ pub fn rust_tokens(tools: &[(CuratedTool, Value)], api: &Api) -> Result<TokenStr
         names.push(quote! { #m::TOOL });
     }
     let n = names.len();
+    let arms = tools.iter().map(|(tool, _)| {
+        let m = format_ident!("{}", tool.name);
+        quote! {
+            #m::NAME => Some(::serde_json::from_value::<#m::Args>(arguments).map(|a| Prepared {
+                path: a.path(),
+                params: a.params(),
+                cluster: a.cluster,
+                method: #m::METHOD,
+            })),
+        }
+    });
     Ok(quote! {
         /// Every curated tool's definition, as JSON text, in list order.
         pub static CURATED_TOOLS: [&str; #n] = [#(#names),*];
+
+        /// A curated tool call turned into an API call.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Prepared {
+            /// The cluster named in the arguments.
+            pub cluster: Option<String>,
+            /// The PVE method.
+            pub method: Method,
+            /// The concrete API path.
+            pub path: String,
+            /// The parameters that are not path placeholders.
+            pub params: ::serde_json::Map<String, ::serde_json::Value>,
+        }
+
+        /// Parses a curated tool's arguments into an API call; `None` when `name` is not a
+        /// curated tool.
+        pub fn prepare(name: &str, arguments: ::serde_json::Value) -> Option<Result<Prepared, ::serde_json::Error>> {
+            match name {
+                #(#arms)*
+                _ => None,
+            }
+        }
+
         #(#mods)*
     })
 }

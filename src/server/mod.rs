@@ -2,6 +2,7 @@
 //! with `/healthz` and `/metrics`, behind the security checks of [`security`].
 
 pub mod metrics;
+pub mod run;
 pub mod security;
 pub mod sse;
 

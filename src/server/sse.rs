@@ -74,12 +74,17 @@ impl<S: ServerHandler + Send + Sync + 'static> SseHub<S> {
         let hub = Arc::new(SseHub { sessions: Mutex::new(HashMap::new()), limits, factory: Arc::new(factory), metrics, epoch: Instant::now(), shutdown });
         let weak = Arc::downgrade(&hub);
         let period = (hub.limits.idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(30));
+        let shutdown = hub.shutdown.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(period);
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = shutdown.cancelled() => {}
+                }
                 let Some(hub) = weak.upgrade() else { return };
                 if hub.shutdown.is_cancelled() {
+                    // Long-lived streams would hold a graceful shutdown open: end them.
                     hub.close_all();
                     return;
                 }

@@ -3,6 +3,50 @@
 
 /// Every curated tool's definition, as JSON text, in list order.
 pub static CURATED_TOOLS: [&str; 2usize] = [list_widgets::TOOL, update_widget::TOOL];
+/// A curated tool call turned into an API call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    /// The cluster named in the arguments.
+    pub cluster: Option<String>,
+    /// The PVE method.
+    pub method: Method,
+    /// The concrete API path.
+    pub path: String,
+    /// The parameters that are not path placeholders.
+    pub params: ::serde_json::Map<String, ::serde_json::Value>,
+}
+/// Parses a curated tool's arguments into an API call; `None` when `name` is not a
+/// curated tool.
+pub fn prepare(
+    name: &str,
+    arguments: ::serde_json::Value,
+) -> Option<Result<Prepared, ::serde_json::Error>> {
+    match name {
+        list_widgets::NAME => {
+            Some(
+                ::serde_json::from_value::<list_widgets::Args>(arguments)
+                    .map(|a| Prepared {
+                        path: a.path(),
+                        params: a.params(),
+                        cluster: a.cluster,
+                        method: list_widgets::METHOD,
+                    }),
+            )
+        }
+        update_widget::NAME => {
+            Some(
+                ::serde_json::from_value::<update_widget::Args>(arguments)
+                    .map(|a| Prepared {
+                        path: a.path(),
+                        params: a.params(),
+                        cluster: a.cluster,
+                        method: update_widget::METHOD,
+                    }),
+            )
+        }
+        _ => None,
+    }
+}
 /// `GET /widgets`: A method without a 'properties' key: the apidoc cannot tell 'none' from 'any'.
 pub mod list_widgets {
     #[allow(unused_imports)]
