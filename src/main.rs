@@ -193,9 +193,13 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn main() -> ExitCode {
+    // Every TLS client in the process uses ring (the PVE client also passes it explicitly).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
+    // Only the printing commands hold stdout: the stdio transport writes to it from tokio,
+    // which goes through the same lock.
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = std::io::BufWriter::new(&stdout);
     let result: std::io::Result<i32> = match cli.command {
         None | Some(Command::Serve(_)) => {
             let args = match cli.command {
@@ -230,10 +234,7 @@ fn main() -> ExitCode {
             writeln!(out, "{}", report.trim_end()).map(|_| i32::from(!ok))
         }
         Some(Command::Healthcheck { listen, allowed_hosts }) => {
-            let host = proxmox_mcp::server::security::Security::parse_lists(allowed_hosts.as_deref(), None)
-                .map(|(h, o)| proxmox_mcp::server::security::Security::new(h, o, &[]).first_host())
-                .unwrap_or_else(|_| "localhost".to_owned());
-            match runtime().block_on(run::healthcheck(listen, &host)) {
+            match runtime().block_on(run::healthcheck(listen, allowed_hosts.as_deref())) {
                 Ok(()) => writeln!(out, "healthy").map(|_| 0),
                 Err(e) => {
                     eprintln!("proxmox-mcp: {e}");

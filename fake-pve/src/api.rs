@@ -43,6 +43,7 @@ pub(crate) fn router(state: App) -> Router {
         .route("/api2/json/nodes", get(nodes))
         .route("/api2/json/cluster/resources", get(resources))
         .route("/api2/json/cluster/status", get(cluster_status))
+        .route("/api2/json/cluster/tasks", get(cluster_tasks))
         .route("/api2/json/nodes/{node}/qemu/{vmid}/status/start", post(start_guest))
         .route("/api2/json/nodes/{node}/qemu/{vmid}/config", get(echo).put(echo).post(echo))
         .route("/api2/json/nodes/{node}/qemu/{vmid}", axum::routing::delete(echo))
@@ -250,6 +251,31 @@ async fn cluster_status(Shared(app): Shared<App>) -> Response {
             |(i, n)| json!({ "type": "node", "id": format!("node/{n}"), "name": n, "nodeid": i + 1, "online": 1 }),
         ),
     );
+    data(list.into())
+}
+
+/// The tasks started on the fake, newest first, in PVE's `/cluster/tasks` shape.
+async fn cluster_tasks(Shared(app): Shared<App>) -> Response {
+    let tasks = lock(&app.tasks);
+    let mut list: Vec<Value> = tasks
+        .iter()
+        .map(|(upid, task)| {
+            let parts: Vec<&str> = upid.split(':').collect();
+            let mut v = json!({
+                "upid": upid,
+                "node": parts.get(1).copied().unwrap_or_default(),
+                "type": parts.get(5).copied().unwrap_or_default(),
+                "id": parts.get(6).copied().unwrap_or_default(),
+                "user": parts.get(7).copied().unwrap_or_default(),
+                "starttime": parts.get(4).and_then(|h| i64::from_str_radix(h, 16).ok()).unwrap_or_default(),
+            });
+            if task.polls > task.plan.running_polls {
+                v["status"] = json!(task.plan.exit_status);
+            }
+            v
+        })
+        .collect();
+    list.sort_by(|a, b| b["upid"].as_str().cmp(&a["upid"].as_str()));
     data(list.into())
 }
 

@@ -181,13 +181,16 @@ pub async fn check_config(config: Option<&Path>, probe: bool) -> (String, bool) 
     (report, ok)
 }
 
-/// `healthcheck`: asks the local server's `/healthz` (for container health checks).
-pub async fn healthcheck(addr: SocketAddr, host: &str) -> Result<(), String> {
+/// `healthcheck`: asks the local server's `/healthz` (for container health checks), with a
+/// `Host` header from the same allowlist the server uses.
+pub async fn healthcheck(addr: SocketAddr, allowed_hosts: Option<&str>) -> Result<(), String> {
+    let (hosts, _) = Security::parse_lists(allowed_hosts, None)?;
+    let host = Security::new(hosts, None, &[]).accepted_host(addr.port());
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let target = if addr.ip().is_unspecified() { SocketAddr::new([127, 0, 0, 1].into(), addr.port()) } else { addr };
     let fut = async {
         let mut stream = tokio::net::TcpStream::connect(target).await.map_err(|e| format!("cannot connect to {target}: {e}"))?;
-        let request = format!("GET /healthz HTTP/1.1\r\nHost: {host}:{}\r\nConnection: close\r\n\r\n", addr.port());
+        let request = format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
         stream.write_all(request.as_bytes()).await.map_err(|e| e.to_string())?;
         let mut answer = Vec::new();
         stream.read_to_end(&mut answer).await.map_err(|e| e.to_string())?;

@@ -160,9 +160,15 @@ impl Security {
         !self.tokens.is_empty()
     }
 
-    /// A host allowed by the list, for clients of our own (the health check).
-    pub fn first_host(&self) -> String {
-        self.hosts.first().map_or_else(|| "localhost".to_owned(), |h| h.host.clone())
+    /// A `Host` header value the allowlist accepts for a server on `port`: what our own
+    /// health check sends.
+    pub fn accepted_host(&self, port: u16) -> String {
+        match self.hosts.first() {
+            None => format!("localhost:{port}"),
+            Some(HostRule { host, port: Port::Default }) => host.clone(),
+            Some(HostRule { host, port: Port::Exact(p) }) => format!("{host}:{p}"),
+            Some(HostRule { host, port: Port::Any }) => format!("{host}:{port}"),
+        }
     }
 
     fn host_allowed(&self, host: &str, port: Option<u16>) -> bool {
@@ -314,6 +320,13 @@ mod tests {
         assert!(ok("10.0.0.5:8000") && !ok("10.0.0.5:8001"));
         assert!(!ok("localhost:8000"), "configured lists replace the loopback default");
         assert!(Security::parse_lists(Some("host:port"), None).unwrap_err().contains("MCP_ALLOWED_HOSTS"));
+        // The health check's Host header passes its own allowlist, whatever the rule's port.
+        for list in ["mcp.example.com", "proxy.lan:*", "10.0.0.5:8000"] {
+            let (hosts, origins) = Security::parse_lists(Some(list), None).unwrap();
+            let s = Security::new(hosts, origins, &[]);
+            let host = s.accepted_host(8000);
+            assert!(s.check_headers(&headers(&[("host", &host)]), None).is_ok(), "{list}: {host}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod config;
 mod errors;
 mod failover;
 mod manager;
+mod mcp;
 mod secrets;
 mod support;
 mod tasks;
