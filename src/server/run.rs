@@ -87,16 +87,17 @@ pub async fn shutdown_signal() {
 
 /// Serves the HTTP transports until SIGTERM/Ctrl-C or `shutdown`.
 pub async fn serve_http(options: ServeOptions, shutdown: CancellationToken) -> Result<(), String> {
-    let clusters = load_clusters(options.config.as_deref())?;
     let (hosts, origins) = Security::parse_lists(options.allowed_hosts.as_deref(), options.allowed_origins.as_deref())?;
     let security = Arc::new(Security::new(hosts, origins, &options.auth_tokens));
-    if !options.listen.ip().is_loopback() && !security.requires_auth() {
-        if !options.allow_unauthenticated {
-            return Err(format!(
-                "refusing to listen on {} without authentication: set MCP_AUTH_TOKEN (or MCP_AUTH_TOKENS_FILE), listen on 127.0.0.1, or pass --allow-unauthenticated if a proxy in front authenticates",
-                options.listen
-            ));
-        }
+    let exposed = !options.listen.ip().is_loopback() && !security.requires_auth();
+    if exposed && !options.allow_unauthenticated {
+        return Err(format!(
+            "refusing to listen on {} without authentication: set MCP_AUTH_TOKEN (or MCP_AUTH_TOKENS_FILE), listen on 127.0.0.1, or pass --allow-unauthenticated if a proxy in front authenticates",
+            options.listen
+        ));
+    }
+    let clusters = load_clusters(options.config.as_deref())?;
+    if exposed {
         let names = clusters.as_ref().map(|m| m.config().names().join(", ")).unwrap_or_default();
         tracing::warn!(
             listen = %options.listen,

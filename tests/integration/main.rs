@@ -3,6 +3,7 @@
 
 mod client;
 mod config;
+mod docker;
 mod errors;
 mod failover;
 mod manager;
