@@ -64,6 +64,21 @@ pub struct ValidCall {
     /// The parameters as wire pairs (query for GET/DELETE, form body for POST/PUT), sorted
     /// by name; array items as repeated keys.
     pub params: Vec<(String, String)>,
+    /// Each path placeholder's decoded value (`vmid` -> `100`).
+    pub placeholders: Vec<(&'static str, String)>,
+}
+
+impl ValidCall {
+    /// The endpoint's `permissions` JSON with this call's placeholder values filled in
+    /// (`/vms/{vmid}` -> `/vms/100`), so a 403 names the concrete object.
+    pub fn permissions(&self) -> Option<String> {
+        let mut text = self.endpoint.permissions_json?.to_owned();
+        for (name, value) in &self.placeholders {
+            let escaped = serde_json::to_string(value).unwrap_or_default();
+            text = text.replace(&format!("{{{name}}}"), escaped.trim_matches('"'));
+        }
+        Some(text)
+    }
 }
 
 /// Why a call was refused.
@@ -212,7 +227,7 @@ pub fn validate_resolved(resolved: &Resolved, params: &Map<String, Value>) -> Re
         return Err(CallError::Params(ParamErrors { endpoint: ep.id(), hints: hints(ep, &problems), problems }));
     }
     sent.sort();
-    Ok(ValidCall { endpoint: ep, path: resolved.concrete_path(), params: sent })
+    Ok(ValidCall { endpoint: ep, path: resolved.concrete_path(), params: sent, placeholders: resolved.placeholders.clone() })
 }
 
 /// How to write each parameter that had a problem (typetext or format description).

@@ -152,3 +152,11 @@ fn path_and_data_errors() {
     assert_eq!(e.to_string(), "'data' must be a JSON object of parameters, got a list");
     assert_eq!(e.to_map().keys().next().unwrap(), "(data)");
 }
+
+#[test]
+fn permissions_name_the_concrete_object() {
+    let call = ok("POST", "/nodes/pve1/qemu/100/status/start", json!({}));
+    let perms: Value = serde_json::from_str(&call.permissions().unwrap()).unwrap();
+    assert_eq!(perms["check"][1], "/vms/100");
+    assert_eq!(call.placeholders, [("node", "pve1".to_owned()), ("vmid", "100".to_owned())]);
+}

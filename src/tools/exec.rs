@@ -40,8 +40,9 @@ async fn send(app: &App, cluster: Option<&str>, call: &ValidCall) -> Result<(Arc
         tracing::info!(target: "audit", cluster = client.name(), %method, path = %call.path, outcome = "refused", "{refusal}");
         return Err(text_result(refusal.to_string(), true));
     }
+    let permissions = call.permissions();
     let mut request = ApiRequest::new(method, &call.path).params(&call.params);
-    if let Some(p) = call.endpoint.permissions_json {
+    if let Some(p) = permissions.as_deref() {
         request = request.permissions(p);
     }
     let started = Instant::now();

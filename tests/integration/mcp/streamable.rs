@@ -199,3 +199,14 @@ async fn no_delayed_ack_stall() {
     let median = times[times.len() / 2];
     assert!(median < Duration::from_millis(30), "median tool call took {median:?}: a delayed-ACK stall?");
 }
+
+#[tokio::test]
+async fn a_403_names_the_privilege_on_the_concrete_object() {
+    let h = Harness::start().await;
+    let (client, _) = connect(&h).await;
+    h.lab.fault(Fault::new("/nodes/pve1/qemu/101/status/start", FaultAction::Error { status: 403, message: "Permission check failed".into(), errors: vec![], in_body: true }));
+    let r = call(&client, "proxmox_api_call", json!({"path": "/nodes/pve1/qemu/101/status/start", "method": "POST"})).await;
+    assert_eq!(r.is_error, Some(true));
+    let text = text_of(&r);
+    assert!(text.contains("VM.PowerMgmt") && text.contains("/vms/101"), "{text}");
+}
