@@ -181,3 +181,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod proptests;
