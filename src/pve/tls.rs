@@ -32,8 +32,8 @@ pub(crate) fn client_config(cluster: &ClusterConfig) -> Result<rustls::ClientCon
             rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots.iter().cloned(), provider.clone())
                 .map_err(|e| format!("cannot load the trusted root certificates: {e}"))?,
         ),
-        TlsMode::Pinned(pins) => Arc::new(PinnedVerifier { pins: pins.clone(), algorithms }),
-        TlsMode::Insecure => Arc::new(AnyCertificate { algorithms }),
+        TlsMode::Pinned(pins) => Arc::new(LeafVerifier { pins: Some(pins.clone()), algorithms }),
+        TlsMode::Insecure => Arc::new(LeafVerifier { pins: None, algorithms }),
     };
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -54,13 +54,17 @@ pub(crate) struct FingerprintMismatch {
     pub actual: Fingerprint,
 }
 
+/// Accepts a server by its leaf certificate alone: one of the pinned fingerprints, or any
+/// certificate when `pins` is `None` (`verify_ssl: false`). Chain and host name are not
+/// checked, as PVE's own tools do with a pin; the handshake signatures still are, so the
+/// server must hold the certificate's key.
 #[derive(Debug)]
-struct PinnedVerifier {
-    pins: Vec<Fingerprint>,
+struct LeafVerifier {
+    pins: Option<Vec<Fingerprint>>,
     algorithms: WebPkiSupportedAlgorithms,
 }
 
-impl ServerCertVerifier for PinnedVerifier {
+impl ServerCertVerifier for LeafVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -69,54 +73,15 @@ impl ServerCertVerifier for PinnedVerifier {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        let Some(pins) = &self.pins else { return Ok(ServerCertVerified::assertion()) };
         let actual = Fingerprint::of_der(end_entity.as_ref());
-        if self.pins.contains(&actual) {
+        if pins.contains(&actual) {
             Ok(ServerCertVerified::assertion())
         } else {
             Err(rustls::Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(Arc::new(
                 FingerprintMismatch { actual },
             )))))
         }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
-}
-
-#[derive(Debug)]
-struct AnyCertificate {
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
