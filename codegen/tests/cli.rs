@@ -122,3 +122,38 @@ fn bad_sources_are_named() {
     let out = codegen(&["import", "http://example.invalid/apidoc.js"]);
     assert!(text(&out).contains("refusing plain http"), "{}", text(&out));
 }
+
+/// `import` from an https URL, as a PVE node serves its API viewer: verified with a CA
+/// file, refused without one, accepted with --insecure.
+#[test]
+fn import_from_an_https_url() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let tree = std::fs::read_to_string(fixtures().join("quirks.json")).unwrap();
+    let fake = runtime.block_on(fake_pve::FakePve::start());
+    fake.configure(|c| c.apidoc_js = format!("const apiSchema = {tree};\nfunction view() {{}}\n"));
+    let url = format!("{}/pve-docs/api-viewer/apidoc.js", fake.url());
+    let root = scratch("https");
+    let ca = root.join("ca.pem");
+    std::fs::write(&ca, fake.ca_pem()).unwrap();
+    let out_file = root.join("from-url.json");
+    // The fake answers on the runtime's thread: run the command from another one.
+    let run = |args: Vec<String>| {
+        let handle = std::thread::spawn(move || codegen(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+        runtime.block_on(async {
+            while !handle.is_finished() {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        });
+        handle.join().unwrap()
+    };
+    let out_arg = out_file.to_str().unwrap().to_owned();
+    let ok = run(vec!["import".into(), url.clone(), "-o".into(), out_arg.clone(), "--ca-file".into(), ca.to_str().unwrap().into()]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert_eq!(std::fs::read(&out_file).unwrap(), std::fs::read(root.join("apidoc/apidoc.json")).unwrap());
+    let refused = run(vec!["import".into(), url.clone(), "-o".into(), out_arg.clone()]);
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("cannot fetch"), "{}", text(&refused));
+    let insecure = run(vec!["import".into(), url, "-o".into(), out_arg, "--insecure".into()]);
+    assert!(insecure.status.success(), "{}", text(&insecure));
+    assert!(text(&insecure).contains("not verifying the certificate"), "{}", text(&insecure));
+}

@@ -49,6 +49,7 @@ pub(crate) fn router(state: App) -> Router {
         .route("/api2/json/nodes/{node}/qemu/{vmid}", axum::routing::delete(echo))
         .route("/api2/json/nodes/{node}/tasks/{upid}/status", get(task_status))
         .route("/api2/json/nodes/{node}/tasks/{upid}/log", get(task_log))
+        .route("/pve-docs/api-viewer/apidoc.js", get(api_viewer))
         .fallback(not_implemented)
         .layer(from_fn_with_state(state.clone(), authenticate))
         .layer(from_fn_with_state(state.clone(), front))
@@ -140,9 +141,15 @@ fn unauthorized(app: &State, message: &str) -> Response {
 }
 
 /// Token or ticket authentication, with the CSRF check on writes for tickets.
+/// The API viewer's script, as a node serves it.
+async fn api_viewer(Shared(app): Shared<App>) -> Response {
+    let text = lock(&app.config).apidoc_js.clone();
+    ([(header::CONTENT_TYPE, "application/javascript")], text).into_response()
+}
+
 async fn authenticate(Shared(app): Shared<App>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
-    if path == "/api2/json/access/ticket" {
+    if path == "/api2/json/access/ticket" || !path.starts_with("/api2/") {
         return next.run(req).await;
     }
     let user = match caller(&app, req.method().as_str(), req.headers()) {

@@ -22,6 +22,8 @@ pub struct FakeConfig {
     pub nodes: Vec<String>,
     /// How tasks started on the fake end.
     pub task: TaskPlan,
+    /// What `GET /pve-docs/api-viewer/apidoc.js` serves (no login needed, as on a node).
+    pub apidoc_js: String,
 }
 
 impl Default for FakeConfig {
@@ -34,6 +36,7 @@ impl Default for FakeConfig {
             version: "9.2.1".into(),
             nodes: vec!["pve1".into()],
             task: TaskPlan::default(),
+            apidoc_js: "const apiSchema = [];\n".into(),
         }
     }
 }
