@@ -103,6 +103,10 @@ class Control:
                     raise web.HTTPBadRequest(text='guest attribute {0!r} is not settable'.format(key))
                 setattr(vm, key, value)
             return web.json_response({'ok': True})
+        if op == 'expire_tickets':
+            for session in pve.tickets.values():
+                session['expires'] = 0
+            return web.json_response({'ok': True})
         if op == 'guest':
             vm = pve.vm(int(kwargs['vmid']))
             return web.json_response({'status': vm.status, 'lock_holder': vm.lock_holder is not None})
