@@ -222,8 +222,9 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn main() -> ExitCode {
     let cli = parse_cli(std::env::args_os()).unwrap_or_else(|e| e.exit());
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Not locked for the whole of main: serving over stdio writes to stdout from other
+    // threads, which would wait for that lock for ever.
+    let mut out = std::io::stdout();
     let result: std::io::Result<i32> = match cli.command {
         None | Some(Command::Serve(_)) => {
             let args = match cli.command {
