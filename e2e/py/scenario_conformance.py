@@ -24,8 +24,7 @@ async def conformance(*args, limit=120):
     env = dict(os.environ, NO_COLOR='1', npm_config_update_notifier='false')
     proc = await asyncio.create_subprocess_exec(
         'npx', '--no-install', '@modelcontextprotocol/conformance', *args, cwd=NODE_DIR, env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        start_new_session=True)
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), limit)
     except asyncio.TimeoutError:

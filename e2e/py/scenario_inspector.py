@@ -20,8 +20,7 @@ async def inspector(*args):
                NO_COLOR='1', npm_config_update_notifier='false')
     proc = await asyncio.create_subprocess_exec(
         'npx', '--no-install', '@modelcontextprotocol/inspector', '--cli', *args, cwd=NODE_DIR, env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        start_new_session=True)
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         out, err = await asyncio.wait_for(proc.communicate(), 90)
     except asyncio.TimeoutError:
