@@ -27,6 +27,8 @@ from fakepve import FakePve
 
 import certs
 
+# The fakes stop by themselves after this long, should e2e/run be killed before it can stop them.
+MAX_LIFETIME_S = 3600
 # Real seconds per PVE second: a 40 s guest start takes 2 s; a 10 s lock wait 0.5 s.
 TIME_SCALE = 0.05
 HOSTS = {'alpha': '127.0.0.2', 'beta': '127.0.0.3'}
@@ -199,7 +201,10 @@ async def main(run_dir):
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    try:
+        await asyncio.wait_for(stop.wait(), MAX_LIFETIME_S)
+    except asyncio.TimeoutError:
+        print('launcher: {0} s passed without a stop signal; stopping'.format(MAX_LIFETIME_S), flush=True)
     # Requests held by an injected hang may still be sleeping: give the fakes 3 s, then go.
     try:
         await asyncio.wait_for(asyncio.gather(runner.cleanup(), *(pve.stop() for pve in fakes.values())), 3)
