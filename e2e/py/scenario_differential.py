@@ -65,8 +65,22 @@ def restore(pve):
         vm.status = vm.qmpstatus = 'stopped'
 
 
+# Placeholders that take the rest of the path (PVE-SEMANTICS.md): their '/' goes out as %2F.
+REST_OF_PATH = ('{volume}', '{cidr}')
+
+
 def wire_url(base, call):
-    segments = [urllib.parse.quote(s, safe='') for s in call['path'].split('/')]
+    """The request URL as our server builds it: each placeholder value percent-encoded as one
+    segment (everything but unreserved characters, ':' and '@'), the query form-encoded."""
+    template = call['template'].split('/')
+    given = call['path'].split('/')
+    segments = []
+    for i, part in enumerate(template):
+        if part in REST_OF_PATH and i == len(template) - 1:
+            value = '/'.join(given[i:])
+        else:
+            value = given[i]
+        segments.append(urllib.parse.quote(value, safe=':@') if part.startswith('{') else part)
     url = base + '/api2/json' + '/'.join(segments)
     if call['method'] in ('GET', 'DELETE') and call['wire']:
         url += '?' + urllib.parse.urlencode([tuple(p) for p in call['wire']])
