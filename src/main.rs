@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use proxmox_mcp::cli::{self, Output};
 use proxmox_mcp::server::HttpOptions;
 use proxmox_mcp::server::run::{self, ServeOptions};
@@ -15,8 +16,7 @@ use proxmox_mcp::server::run::{self, ServeOptions};
 #[command(
     name = "proxmox-mcp",
     version,
-    about = "An MCP server for Proxmox VE, with every call validated against the real API schema",
-    args_conflicts_with_subcommands = true
+    about = "An MCP server for Proxmox VE, with every call validated against the real API schema"
 )]
 struct Cli {
     /// The clusters file (otherwise CLUSTERS_FILE, ./clusters.json, or PROXMOX_* variables).
@@ -154,6 +154,34 @@ enum ApiCommand {
     },
 }
 
+/// Parses the command line. The global options (`--config`, `--log-format`) go before or
+/// after a subcommand; the serve options stand before one only when there is none
+/// (`proxmox-mcp --listen ...` serves), since a subcommand would ignore them.
+fn parse_cli<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let mut command = Cli::command();
+    let matches = command.try_get_matches_from_mut(args)?;
+    if let Some((name, _)) = matches.subcommand() {
+        let serve = ServeArgs::augment_args(clap::Command::new("serve"));
+        let misplaced: Vec<String> = serve
+            .get_arguments()
+            .filter(|a| matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine))
+            .map(|a| format!("--{}", a.get_long().unwrap_or(a.get_id().as_str())))
+            .collect();
+        if !misplaced.is_empty() {
+            let hint = if name == "serve" { "write them after 'serve'" } else { "they only apply to serving" };
+            return Err(command.error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!("{} cannot be used with the subcommand '{name}': {hint}", misplaced.join(", ")),
+            ));
+        }
+    }
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+}
+
 fn output(json: bool) -> Output {
     if json { Output::Json } else { Output::Text }
 }
@@ -195,11 +223,10 @@ fn runtime() -> tokio::runtime::Runtime {
 fn main() -> ExitCode {
     // Every TLS client in the process uses ring (the PVE client also passes it explicitly).
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let cli = Cli::parse();
-    // Only the printing commands hold stdout: the stdio transport writes to it from tokio,
-    // which goes through the same lock.
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(&stdout);
+    let cli = parse_cli(std::env::args_os()).unwrap_or_else(|e| e.exit());
+    // Not locked for the whole of main: serving over stdio writes to stdout from other
+    // threads, which would wait for that lock for ever.
+    let mut out = std::io::stdout();
     let result: std::io::Result<i32> = match cli.command {
         None | Some(Command::Serve(_)) => {
             let args = match cli.command {
@@ -267,5 +294,42 @@ fn main() -> ExitCode {
             eprintln!("proxmox-mcp: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, String> {
+        parse_cli(std::iter::once("proxmox-mcp").chain(args.iter().copied())).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn global_options_go_before_or_after_the_subcommand() {
+        for args in [&["--config", "c.json", "check-config"][..], &["check-config", "--config", "c.json"][..]] {
+            let cli = parse(args).unwrap();
+            assert!(matches!(cli.command, Some(Command::CheckConfig { probe: false })), "{args:?}");
+            assert_eq!(cli.config.as_deref(), Some(std::path::Path::new("c.json")), "{args:?}");
+        }
+        let cli = parse(&["--config", "c.json", "--log-format", "json", "serve", "--stdio"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Serve(ServeArgs { stdio: true, .. }))));
+        assert!(matches!(cli.log_format, LogFormat::Json));
+    }
+
+    #[test]
+    fn serve_options_without_a_subcommand_serve() {
+        let cli = parse(&["--config", "c.json", "--listen", "127.0.0.1:9", "--read-only"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.listen, "127.0.0.1:9".parse::<SocketAddr>().unwrap());
+        assert!(cli.serve.read_only);
+    }
+
+    #[test]
+    fn serve_options_before_a_subcommand_are_refused_by_name() {
+        let e = parse(&["--listen", "127.0.0.1:9", "--stdio", "serve"]).err().expect("refused");
+        assert!(e.contains("--listen, --stdio cannot be used with the subcommand 'serve'"), "{e}");
+        let e = parse(&["--read-only", "tools"]).err().expect("refused");
+        assert!(e.contains("--read-only cannot be used with the subcommand 'tools'"), "{e}");
     }
 }

@@ -9,6 +9,7 @@ mod failover;
 mod manager;
 mod mcp;
 mod secrets;
+mod stdio;
 mod support;
 mod tasks;
 mod tls;
