@@ -355,7 +355,9 @@ impl PveClient {
                         cluster = %self.cluster.name, node = %node, method = %out.method, path = out.path, reason = %reason,
                         "request interrupted"
                     );
-                    if is_get && !repeated {
+                    // A read is repeated once after a broken connection; after a timeout only
+                    // on another node (the same hanging node would double the wait for nothing).
+                    if is_get && !repeated && !(timed_out && nodes.len() == 1) {
                         repeated = true;
                         failures.push(NodeFailure { node: node.to_string(), reason });
                         continue;
