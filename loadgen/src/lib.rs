@@ -14,7 +14,7 @@
 pub mod direct;
 pub mod idle;
 pub mod mcp;
-pub mod rss;
+pub mod procfs;
 pub mod run;
 pub mod sse;
 pub mod startup;

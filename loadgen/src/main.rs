@@ -5,7 +5,7 @@ use loadgen::direct::Direct;
 use loadgen::mcp::{Endpoint, Transport};
 use loadgen::run::{Plan, Target};
 use loadgen::startup::Via;
-use loadgen::{idle, rss, run, startup};
+use loadgen::{idle, procfs, run, startup};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -189,12 +189,13 @@ async fn run_command(a: RunArgs) -> Result<i32, String> {
         warmup: a.warmup,
         duration: secs(a.duration, "--duration")?,
         timeout: secs(a.timeout, "--timeout")?,
+        server_pid: a.server_pid,
     };
-    let before = a.server_pid.and_then(rss::rss_kib);
+    let before = a.server_pid.and_then(procfs::rss_kib);
     let mut summary = run::run(&target, &plan).await?;
     summary.label = a.label;
     summary.rss_before_kib = before;
-    summary.rss_after_kib = a.server_pid.and_then(rss::rss_kib);
+    summary.rss_after_kib = a.server_pid.and_then(procfs::rss_kib);
     if a.json {
         println!("{}", serde_json::to_string(&summary).map_err(|e| e.to_string())?);
     } else {
@@ -207,12 +208,12 @@ async fn run_command(a: RunArgs) -> Result<i32, String> {
 async fn idle_command(server: ServerArgs, transport: TransportArg, sessions: usize, parallel: usize, hold: f64, pid: Option<u32>, json: bool) -> Result<i32, String> {
     let endpoint = server.endpoint()?;
     let client = run::mcp_client(sessions.min(256))?;
-    let before = pid.and_then(rss::rss_kib);
+    let before = pid.and_then(procfs::rss_kib);
     let transport: Transport = transport.into();
     let (open, opened) = idle::open_sessions(&client, &endpoint, transport, sessions, parallel, Duration::from_secs(10)).await;
     // Let the server settle (tasks parked, buffers returned) before reading its memory.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let with_sessions = pid.and_then(rss::rss_kib);
+    let with_sessions = pid.and_then(procfs::rss_kib);
     let per_session = match (before, with_sessions) {
         (Some(b), Some(w)) if opened.open > 0 => Some((w as f64 - b as f64) * 1024.0 / opened.open as f64),
         _ => None,
@@ -243,7 +244,7 @@ async fn idle_command(server: ServerArgs, transport: TransportArg, sessions: usi
         s.close().await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let after = pid.and_then(rss::rss_kib);
+    let after = pid.and_then(procfs::rss_kib);
     if json {
         println!("{}", json!({ "event": "closed", "rss_closed_kib": after }));
     } else {

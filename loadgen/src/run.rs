@@ -4,10 +4,11 @@
 
 use crate::direct::Direct;
 use crate::mcp::{Endpoint, Session, Transport};
+use crate::procfs;
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Barrier;
 
@@ -51,6 +52,9 @@ pub struct Plan {
     pub duration: Duration,
     /// Longest wait for any one step (opening a session, one call).
     pub timeout: Duration,
+    /// The server's process, whose CPU time is read when the measured phase starts and
+    /// when the last call ended.
+    pub server_pid: Option<u32>,
 }
 
 /// Latency percentiles, in milliseconds.
@@ -120,6 +124,10 @@ pub struct Summary {
     /// And after it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rss_after_kib: Option<u64>,
+    /// CPU time the server used during the measured phase (`--server-pid`), in
+    /// milliseconds (10 ms resolution).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_cpu_ms: Option<f64>,
 }
 
 impl fmt::Display for Summary {
@@ -145,6 +153,9 @@ impl fmt::Display for Summary {
         )?;
         if let (Some(b), Some(a)) = (self.rss_before_kib, self.rss_after_kib) {
             write!(f, "; server RSS {b} -> {a} KiB")?;
+        }
+        if let Some(ms) = self.server_cpu_ms {
+            write!(f, "; server CPU {ms:.0} ms")?;
         }
         for e in &self.error_samples {
             write!(f, "\n  error: {e}")?;
@@ -199,7 +210,7 @@ async fn open(client: &reqwest::Client, target: &Target, timeout: Duration) -> R
     }
 }
 
-async fn worker(client: reqwest::Client, target: Target, plan: Plan, barrier: Arc<Barrier>) -> WorkerResult {
+async fn worker(client: reqwest::Client, target: Target, plan: Plan, barrier: Arc<Barrier>, cpu_start: Arc<OnceLock<f64>>) -> WorkerResult {
     let mut result = WorkerResult::default();
     let mut caller = match open(&client, &target, plan.timeout).await {
         Ok(c) => Some(c),
@@ -214,7 +225,11 @@ async fn worker(client: reqwest::Client, target: Target, plan: Plan, barrier: Ar
         }
     }
     // Every worker reaches the barrier once, opened or not, so none waits forever.
-    barrier.wait().await;
+    if barrier.wait().await.is_leader()
+        && let Some(ms) = plan.server_pid.and_then(procfs::cpu_ms)
+    {
+        let _ = cpu_start.set(ms);
+    }
     let Some(mut caller) = caller else {
         // The failed opening counted one error; the calls it could not make count too.
         result.errors += plan.calls.saturating_sub(1) as u64;
@@ -262,8 +277,10 @@ pub async fn run(target: &Target, plan: &Plan) -> Result<Summary, String> {
     // Legacy SSE holds one connection per stream, and posts need their own.
     let client = mcp_client(concurrency * 2)?;
     let barrier = Arc::new(Barrier::new(concurrency));
-    let workers: Vec<_> =
-        (0..concurrency).map(|_| tokio::spawn(worker(client.clone(), target.clone(), plan.clone(), barrier.clone()))).collect();
+    let cpu_start = Arc::new(OnceLock::new());
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| tokio::spawn(worker(client.clone(), target.clone(), plan.clone(), barrier.clone(), cpu_start.clone())))
+        .collect();
     let mut latencies = Vec::with_capacity(concurrency * plan.calls);
     let (mut errors, mut not_run) = (0, 0);
     let mut samples: Vec<String> = Vec::new();
@@ -282,6 +299,10 @@ pub async fn run(target: &Target, plan: &Plan) -> Result<Summary, String> {
             window = Some(window.map_or((s, e), |(ws, we)| (ws.min(s), we.max(e))));
         }
     }
+    let server_cpu_ms = match (cpu_start.get(), plan.server_pid.and_then(procfs::cpu_ms)) {
+        (Some(start), Some(end)) => Some(end - start),
+        _ => None,
+    };
     let elapsed = window.map_or(Duration::ZERO, |(s, e)| e.saturating_duration_since(s));
     let ok = latencies.len() as u64;
     let call = match target {
@@ -303,6 +324,7 @@ pub async fn run(target: &Target, plan: &Plan) -> Result<Summary, String> {
         error_samples: samples,
         rss_before_kib: None,
         rss_after_kib: None,
+        server_cpu_ms,
     })
 }
 
