@@ -4,7 +4,10 @@
 //! `cargo bench --bench server`; the figures are recorded in BENCHMARKS.md by `bench/run`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rmcp::model::{CallToolResult, ClientJsonRpcMessage, ContentBlock, ListToolsResult, NumberOrString, ServerJsonRpcMessage, ServerResult};
+use rmcp::model::{
+    CallToolResult, ClientJsonRpcMessage, ContentBlock, ListToolsResult, NumberOrString, ServerJsonRpcMessage,
+    ServerResult,
+};
 use serde_json::json;
 use std::hint::black_box;
 
@@ -31,7 +34,12 @@ fn bench(c: &mut Criterion) {
     });
     c.bench_function("tools/list: build the result", |b| b.iter(tools_list));
     c.bench_function("tools/list: build and encode as an SSE frame", |b| {
-        b.iter(|| message_event(&ServerJsonRpcMessage::response(ServerResult::ListToolsResult(tools_list()), NumberOrString::Number(2))))
+        b.iter(|| {
+            message_event(&ServerJsonRpcMessage::response(
+                ServerResult::ListToolsResult(tools_list()),
+                NumberOrString::Number(2),
+            ))
+        })
     });
     let request = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "proxmox_api_call",
         "arguments": {"method": "GET", "path": "/nodes/pve1/qemu/100/status/current"}}})
@@ -42,7 +50,10 @@ fn bench(c: &mut Criterion) {
     c.bench_function("SSE frame: encode a proxmox_api_call result", |b| {
         b.iter(|| {
             let result = CallToolResult::success(vec![ContentBlock::text(black_box(GUEST_STATUS).to_owned())]);
-            message_event(&ServerJsonRpcMessage::response(ServerResult::CallToolResult(result), NumberOrString::Number(7)))
+            message_event(&ServerJsonRpcMessage::response(
+                ServerResult::CallToolResult(result),
+                NumberOrString::Number(7),
+            ))
         })
     });
 }

@@ -163,7 +163,8 @@ fn node_status(name: &str, index: usize) -> Value {
 
 fn answers(config: &StubConfig) -> Answers {
     let mut by_path = HashMap::new();
-    by_path.insert("/version".to_owned(), envelope(json!({ "version": "9.2.1", "release": "9.2", "repoid": "stub0000" })));
+    by_path
+        .insert("/version".to_owned(), envelope(json!({ "version": "9.2.1", "release": "9.2", "repoid": "stub0000" })));
     let nodes: Vec<Value> = config.nodes.iter().enumerate().map(|(i, n)| node_status(n, i)).collect();
     by_path.insert("/nodes".to_owned(), envelope(Value::Array(nodes.clone())));
     let guests: Vec<(u32, &str, Value)> = (0..config.guests).map(|i| guest(config, i)).collect();
@@ -190,7 +191,9 @@ fn answers(config: &StubConfig) -> Answers {
         }));
     }
     by_path.insert("/cluster/resources".to_owned(), envelope(Value::Array(resources)));
-    let mut status = vec![json!({ "type": "cluster", "id": "cluster", "name": "stub", "nodes": config.nodes.len(), "quorate": 1, "version": 3 })];
+    let mut status = vec![
+        json!({ "type": "cluster", "id": "cluster", "name": "stub", "nodes": config.nodes.len(), "quorate": 1, "version": 3 }),
+    ];
     status.extend(config.nodes.iter().enumerate().map(|(i, n)| {
         json!({ "type": "node", "id": format!("node/{n}"), "name": n, "nodeid": i + 1, "online": 1, "local": i32::from(i == 0), "ip": format!("127.0.0.{}", i + 1), "level": "" })
     }));
@@ -217,7 +220,8 @@ fn failure(status: StatusCode, reason: &'static [u8]) -> Response<Body> {
 }
 
 fn answer(answers: &Answers, req: &Request<hyper::body::Incoming>) -> Response<Body> {
-    let authorized = req.headers().get(header::AUTHORIZATION).is_some_and(|v| v.as_bytes() == answers.authorization.as_slice());
+    let authorized =
+        req.headers().get(header::AUTHORIZATION).is_some_and(|v| v.as_bytes() == answers.authorization.as_slice());
     if !authorized {
         return failure(StatusCode::UNAUTHORIZED, b"authentication failure");
     }
@@ -228,7 +232,9 @@ fn answer(answers: &Answers, req: &Request<hyper::body::Incoming>) -> Response<B
     match found {
         Some(body) => {
             let mut response = Response::new(Body::from(body.clone()));
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json;charset=UTF-8"));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json;charset=UTF-8"));
             response
         }
         None => failure(StatusCode::NOT_IMPLEMENTED, b"Method not implemented"),
@@ -285,7 +291,8 @@ mod tests {
             assert_eq!(v["data"]["vmid"], json!(vmid));
         }
         let resources: Value = serde_json::from_slice(&a.by_path["/cluster/resources"]).unwrap();
-        let kinds: Vec<&str> = resources["data"].as_array().unwrap().iter().map(|r| r["type"].as_str().unwrap()).collect();
+        let kinds: Vec<&str> =
+            resources["data"].as_array().unwrap().iter().map(|r| r["type"].as_str().unwrap()).collect();
         assert_eq!(kinds.iter().filter(|k| **k == "qemu").count(), 7);
         assert_eq!(kinds.iter().filter(|k| **k == "node").count(), 3);
         let on_pve1: Value = serde_json::from_slice(&a.by_path["/nodes/pve1/qemu"]).unwrap();

@@ -17,7 +17,10 @@ impl Direct {
     /// up to `pool` idle connections. The cluster must use an API token.
     pub fn new(cluster: &ClusterConfig, path: &str, pool: usize) -> Result<Direct, String> {
         let Credentials::Token { user, token_id, secret } = &cluster.credentials else {
-            return Err(format!("cluster '{}' logs in with a password; the direct baseline needs an API token", cluster.name));
+            return Err(format!(
+                "cluster '{}' logs in with a password; the direct baseline needs an API token",
+                cluster.name
+            ));
         };
         let mut authorization = HeaderValue::from_str(&format!("PVEAPIToken={user}!{token_id}={}", secret.expose()))
             .map_err(|_| "the token is not a valid header value".to_owned())?;
@@ -25,7 +28,8 @@ impl Direct {
         let node = cluster.nodes.first().ok_or("the cluster has no node")?;
         let path = path.strip_prefix("/api2/json").unwrap_or(path);
         let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
-        let url = reqwest::Url::parse(&format!("{}/api2/json{path}", node.base_url())).map_err(|e| format!("bad path '{path}': {e}"))?;
+        let url = reqwest::Url::parse(&format!("{}/api2/json{path}", node.base_url()))
+            .map_err(|e| format!("bad path '{path}': {e}"))?;
         let tls = proxmox_mcp::pve::tls_config(cluster)?;
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)

@@ -38,7 +38,9 @@ pub async fn open_sessions(
         let opening: Vec<_> = (0..batch)
             .map(|_| {
                 let (client, endpoint) = (client.clone(), endpoint.clone());
-                tokio::spawn(async move { tokio::time::timeout(timeout, Session::open(&client, &endpoint, transport)).await })
+                tokio::spawn(async move {
+                    tokio::time::timeout(timeout, Session::open(&client, &endpoint, transport)).await
+                })
             })
             .collect();
         for o in opening {

@@ -13,7 +13,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "loadgen", about = "Load generator for proxmox-mcp: MCP sessions over legacy SSE or Streamable HTTP, or direct upstream GETs")]
+#[command(
+    name = "loadgen",
+    about = "Load generator for proxmox-mcp: MCP sessions over legacy SSE or Streamable HTTP, or direct upstream GETs"
+)]
 struct Cli {
     /// Worker threads of the load generator's runtime.
     #[arg(long, global = true, default_value_t = 1)]
@@ -136,7 +139,7 @@ struct RunArgs {
     /// Longest wait for one call or one session opening, in seconds.
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
-    /// The tool to call.
+    /// The tool to call (`tools/list` sends that request instead of a tool call).
     #[arg(long, default_value = "proxmox_api_call")]
     tool: String,
     /// Its arguments, as JSON.
@@ -175,7 +178,9 @@ async fn run_command(a: RunArgs) -> Result<i32, String> {
         let config = proxmox_mcp::config::Config::load(a.config.as_deref()).map_err(|e| e.to_string())?;
         let name = match a.cluster.as_deref() {
             Some(n) => n.to_owned(),
-            None => config.default_cluster().ok_or("several clusters and no default: name one with --cluster")?.to_owned(),
+            None => {
+                config.default_cluster().ok_or("several clusters and no default: name one with --cluster")?.to_owned()
+            }
         };
         let cluster = config.cluster(&name).ok_or_else(|| format!("no cluster '{name}' in the configuration"))?;
         Target::Direct(Arc::new(Direct::new(cluster, &a.path, a.concurrency)?))
@@ -205,12 +210,21 @@ async fn run_command(a: RunArgs) -> Result<i32, String> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn idle_command(server: ServerArgs, transport: TransportArg, sessions: usize, parallel: usize, hold: f64, pid: Option<u32>, json: bool) -> Result<i32, String> {
+async fn idle_command(
+    server: ServerArgs,
+    transport: TransportArg,
+    sessions: usize,
+    parallel: usize,
+    hold: f64,
+    pid: Option<u32>,
+    json: bool,
+) -> Result<i32, String> {
     let endpoint = server.endpoint()?;
     let client = run::mcp_client(sessions.min(256))?;
     let before = pid.and_then(procfs::rss_kib);
     let transport: Transport = transport.into();
-    let (open, opened) = idle::open_sessions(&client, &endpoint, transport, sessions, parallel, Duration::from_secs(10)).await;
+    let (open, opened) =
+        idle::open_sessions(&client, &endpoint, transport, sessions, parallel, Duration::from_secs(10)).await;
     // Let the server settle (tasks parked, buffers returned) before reading its memory.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let with_sessions = pid.and_then(procfs::rss_kib);
@@ -253,7 +267,14 @@ async fn idle_command(server: ServerArgs, transport: TransportArg, sessions: usi
     Ok(i32::from(opened.failed > 0))
 }
 
-async fn startup_command(via: ViaArg, server: ServerArgs, runs: usize, timeout: f64, json: bool, command: Vec<String>) -> Result<i32, String> {
+async fn startup_command(
+    via: ViaArg,
+    server: ServerArgs,
+    runs: usize,
+    timeout: f64,
+    json: bool,
+    command: Vec<String>,
+) -> Result<i32, String> {
     let via = match via {
         ViaArg::Stdio => Via::Stdio,
         ViaArg::Http => Via::Http(server.endpoint()?),
@@ -272,20 +293,23 @@ async fn startup_command(via: ViaArg, server: ServerArgs, runs: usize, timeout: 
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(cli.threads.max(1)).enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("loadgen: cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().worker_threads(cli.threads.max(1)).enable_all().build() {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("loadgen: cannot start the runtime: {e}");
+                return ExitCode::from(2);
+            }
+        };
     let outcome = runtime.block_on(async move {
         match cli.command {
             Command::Run(a) => run_command(a).await,
             Command::Idle { server, transport, sessions, parallel, hold, server_pid, json } => {
                 idle_command(server, transport, sessions, parallel, hold, server_pid, json).await
             }
-            Command::Startup { via, server, runs, timeout, json, command } => startup_command(via, server, runs, timeout, json, command).await,
+            Command::Startup { via, server, runs, timeout, json, command } => {
+                startup_command(via, server, runs, timeout, json, command).await
+            }
         }
     });
     match outcome {

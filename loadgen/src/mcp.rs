@@ -162,7 +162,8 @@ pub(crate) fn describe_error(what: &str, e: &reqwest::Error) -> String {
 fn base_headers(endpoint: &Endpoint) -> Result<HeaderMap, String> {
     let mut headers = HeaderMap::new();
     if let Some(token) = &endpoint.bearer {
-        let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| "the bearer token is not a valid header value".to_owned())?;
+        let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| "the bearer token is not a valid header value".to_owned())?;
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
     }
@@ -239,7 +240,11 @@ impl SseSession {
     }
 }
 
-async fn read_stream(mut response: reqwest::Response, endpoint: oneshot::Sender<String>, messages: mpsc::UnboundedSender<(Instant, Value)>) {
+async fn read_stream(
+    mut response: reqwest::Response,
+    endpoint: oneshot::Sender<String>,
+    messages: mpsc::UnboundedSender<(Instant, Value)>,
+) {
     let mut parser = SseParser::default();
     let mut events: Vec<SseEvent> = Vec::new();
     let mut endpoint = Some(endpoint);
@@ -279,7 +284,14 @@ pub struct HttpSession {
 impl HttpSession {
     fn new(client: &reqwest::Client, endpoint: &Endpoint) -> Result<HttpSession, String> {
         let url = endpoint.base.join("mcp").map_err(|e| e.to_string())?;
-        Ok(HttpSession { client: client.clone(), headers: base_headers(endpoint)?, url, session: None, protocol: None, next_id: 0 })
+        Ok(HttpSession {
+            client: client.clone(),
+            headers: base_headers(endpoint)?,
+            url,
+            session: None,
+            protocol: None,
+            next_id: 0,
+        })
     }
 
     fn builder(&self, method: reqwest::Method) -> reqwest::RequestBuilder {
@@ -323,13 +335,20 @@ impl HttpSession {
     async fn request(&mut self, method: &str, params: Value) -> Result<Reply, String> {
         self.next_id += 1;
         let id = self.next_id;
-        let mut response =
-            self.post(request_body(id, method, params)).await?.ok_or_else(|| format!("POST /mcp: 202 without a response to request {id}"))?;
-        let is_json = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("application/json"));
+        let mut response = self
+            .post(request_body(id, method, params))
+            .await?
+            .ok_or_else(|| format!("POST /mcp: 202 without a response to request {id}"))?;
+        let is_json = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/json"));
         if is_json {
             let bytes = response.bytes().await.map_err(|e| describe_error("POST /mcp", &e))?;
             let arrived = Instant::now();
-            let message: Value = serde_json::from_slice(&bytes).map_err(|e| format!("POST /mcp: the answer is not JSON: {e}"))?;
+            let message: Value =
+                serde_json::from_slice(&bytes).map_err(|e| format!("POST /mcp: the answer is not JSON: {e}"))?;
             return result_of(message).map(|result| Reply { arrived, result });
         }
         let mut parser = SseParser::default();
@@ -357,7 +376,8 @@ impl HttpSession {
                 Err(e) => return Err(describe_error("POST /mcp (event stream)", &e)),
             }
         }
-        let (arrived, message) = found.ok_or_else(|| format!("POST /mcp: the event stream ended without the response to request {id}"))?;
+        let (arrived, message) =
+            found.ok_or_else(|| format!("POST /mcp: the event stream ended without the response to request {id}"))?;
         result_of(message).map(|result| Reply { arrived, result })
     }
 

@@ -85,7 +85,13 @@ impl Latency {
             ms(samples[r.clamp(1, samples.len()) - 1])
         };
         let total: Duration = samples.iter().sum();
-        Latency { p50: rank(50.0), p90: rank(90.0), p99: rank(99.0), max: ms(samples[samples.len() - 1]), mean: ms(total) / samples.len() as f64 }
+        Latency {
+            p50: rank(50.0),
+            p90: rank(90.0),
+            p99: rank(99.0),
+            max: ms(samples[samples.len() - 1]),
+            mean: ms(total) / samples.len() as f64,
+        }
     }
 }
 
@@ -166,6 +172,9 @@ impl fmt::Display for Summary {
 
 const MAX_SAMPLES: usize = 5;
 
+/// The "tool" name that makes each call a `tools/list` request instead of a tool call.
+pub const LIST_TOOLS: &str = "tools/list";
+
 #[derive(Default)]
 struct WorkerResult {
     latencies: Vec<Duration>,
@@ -193,6 +202,9 @@ impl Caller {
     /// One call; the instant its answer arrived.
     async fn call(&mut self) -> Result<Instant, String> {
         match self {
+            Caller::Mcp(session, tool, _) if tool == LIST_TOOLS => {
+                session.request(LIST_TOOLS, Value::Object(Default::default())).await.map(|r| r.arrived)
+            }
             Caller::Mcp(session, tool, arguments) => session.call_tool(tool, arguments).await.map(|r| r.arrived),
             Caller::Direct(d) => d.get().await,
         }
@@ -202,15 +214,23 @@ impl Caller {
 async fn open(client: &reqwest::Client, target: &Target, timeout: Duration) -> Result<Caller, String> {
     match target {
         Target::Direct(d) => Ok(Caller::Direct(d.clone())),
-        Target::Mcp { endpoint, transport, tool, arguments } => match tokio::time::timeout(timeout, Session::open(client, endpoint, *transport)).await {
-            Ok(Ok(s)) => Ok(Caller::Mcp(s, tool.clone(), arguments.clone())),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(format!("opening the session took longer than {:.1} s", timeout.as_secs_f64())),
-        },
+        Target::Mcp { endpoint, transport, tool, arguments } => {
+            match tokio::time::timeout(timeout, Session::open(client, endpoint, *transport)).await {
+                Ok(Ok(s)) => Ok(Caller::Mcp(s, tool.clone(), arguments.clone())),
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err(format!("opening the session took longer than {:.1} s", timeout.as_secs_f64())),
+            }
+        }
     }
 }
 
-async fn worker(client: reqwest::Client, target: Target, plan: Plan, barrier: Arc<Barrier>, cpu_start: Arc<OnceLock<f64>>) -> WorkerResult {
+async fn worker(
+    client: reqwest::Client,
+    target: Target,
+    plan: Plan,
+    barrier: Arc<Barrier>,
+    cpu_start: Arc<OnceLock<f64>>,
+) -> WorkerResult {
     let mut result = WorkerResult::default();
     let mut caller = match open(&client, &target, plan.timeout).await {
         Ok(c) => Some(c),

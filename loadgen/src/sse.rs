@@ -40,7 +40,10 @@ impl SseParser {
     fn line(&mut self, line: &str, out: &mut Vec<SseEvent>) {
         if line.is_empty() {
             if self.has_data {
-                out.push(SseEvent { event: self.event.take().unwrap_or_else(|| "message".to_owned()), data: std::mem::take(&mut self.data) });
+                out.push(SseEvent {
+                    event: self.event.take().unwrap_or_else(|| "message".to_owned()),
+                    data: std::mem::take(&mut self.data),
+                });
             }
             self.event = None;
             self.data.clear();

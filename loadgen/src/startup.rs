@@ -44,13 +44,21 @@ pub async fn measure_once(command: &[String], via: &Via, timeout: Duration) -> R
     let deadline = started + timeout;
     let outcome = match via {
         Via::Stdio => {
-            let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().map_err(|e| format!("cannot start {program}: {e}"))?;
+            let mut child = cmd
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .map_err(|e| format!("cannot start {program}: {e}"))?;
             let r = tokio::time::timeout_at(deadline.into(), over_stdio(&mut child)).await;
             let _ = child.kill().await;
             r.map_err(|_| format!("no tools/list answer within {:.1} s", timeout.as_secs_f64()))?
         }
         Via::Http(endpoint) => {
-            let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).spawn().map_err(|e| format!("cannot start {program}: {e}"))?;
+            let mut child = cmd
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("cannot start {program}: {e}"))?;
             let r = tokio::time::timeout_at(deadline.into(), over_http(&mut child, endpoint)).await;
             let _ = child.kill().await;
             r.map_err(|_| format!("no tools/list answer within {:.1} s", timeout.as_secs_f64()))?

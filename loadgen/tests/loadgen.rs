@@ -34,7 +34,14 @@ fn cluster(config: &Config) -> ClusterConfig {
 }
 
 fn plan(concurrency: usize, calls: usize) -> Plan {
-    Plan { concurrency, calls, warmup: 1, duration: Duration::from_secs(20), timeout: Duration::from_secs(5), server_pid: None }
+    Plan {
+        concurrency,
+        calls,
+        warmup: 1,
+        duration: Duration::from_secs(20),
+        timeout: Duration::from_secs(5),
+        server_pid: None,
+    }
 }
 
 /// The server on 127.0.0.1 with the stub as its only cluster; cancelled when the token drops.
@@ -56,7 +63,13 @@ async fn server(config: Config) -> Server {
     let factory: Arc<dyn Fn() -> ProxmoxMcp + Send + Sync> = Arc::new(move || ProxmoxMcp::new(state.clone()));
     let shutdown = CancellationToken::new();
     let security = Arc::new(Security::new(loopback_hosts(), None, &[]));
-    let (router, _hub) = app(AppParts { factory, security, metrics: metrics.clone(), options: HttpOptions::default(), shutdown: shutdown.clone() });
+    let (router, _hub) = app(AppParts {
+        factory,
+        security,
+        metrics: metrics.clone(),
+        options: HttpOptions::default(),
+        shutdown: shutdown.clone(),
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serve(listener, router, shutdown.clone()));
@@ -108,6 +121,10 @@ async fn both_transports_carry_tool_calls_to_the_upstream() {
         assert_all_ok(&s, 30);
         assert_eq!(s.target, transport.label());
     }
+    let s = run(&mcp(&server.endpoint, Transport::StreamableHttp, loadgen::run::LIST_TOOLS, json!({})), &plan(1, 3))
+        .await
+        .unwrap();
+    assert_all_ok(&s, 3);
     // The answer is the stub's guest, passed through.
     let client = loadgen::run::mcp_client(1).unwrap();
     let mut session = Session::open(&client, &server.endpoint, Transport::Sse).await.unwrap();
@@ -117,7 +134,10 @@ async fn both_transports_carry_tool_calls_to_the_upstream() {
     assert_eq!((data["vmid"].as_u64(), data["name"].as_str()), (Some(100), Some("vm100")));
     // A curated tool answers with structured content.
     let reply = session.call_tool("get_cluster_resources", &json!({})).await.unwrap();
-    assert_eq!(reply.result.pointer("/structuredContent/data").and_then(Value::as_array).map(Vec::len), Some(3 + 30 + 3));
+    assert_eq!(
+        reply.result.pointer("/structuredContent/data").and_then(Value::as_array).map(Vec::len),
+        Some(3 + 30 + 3)
+    );
     session.close().await;
 }
 
@@ -125,14 +145,25 @@ async fn both_transports_carry_tool_calls_to_the_upstream() {
 async fn tool_errors_and_a_refusing_upstream_count_as_errors() {
     let stub = Stub::start(StubConfig::default()).await;
     let server = server(config_for(&stub, "not-the-secret")).await;
-    let s = run(&mcp(&server.endpoint, Transport::StreamableHttp, "proxmox_api_call", json!({ "method": "GET", "path": STATUS })), &plan(2, 4))
-        .await
-        .unwrap();
+    let s = run(
+        &mcp(
+            &server.endpoint,
+            Transport::StreamableHttp,
+            "proxmox_api_call",
+            json!({ "method": "GET", "path": STATUS }),
+        ),
+        &plan(2, 4),
+    )
+    .await
+    .unwrap();
     assert_eq!((s.ok, s.errors), (0, 8), "{s}");
     assert!(s.error_samples.iter().any(|e| e.starts_with("tool error")), "{s}");
-    let s = run(&mcp(&server.endpoint, Transport::Sse, "proxmox_api_call", json!({ "method": "GET", "path": "/no/such/path" })), &plan(1, 3))
-        .await
-        .unwrap();
+    let s = run(
+        &mcp(&server.endpoint, Transport::Sse, "proxmox_api_call", json!({ "method": "GET", "path": "/no/such/path" })),
+        &plan(1, 3),
+    )
+    .await
+    .unwrap();
     assert_eq!((s.ok, s.errors), (0, 3), "{s}");
     assert!(s.error_samples[0].contains("not sent"), "{s}");
 }
@@ -165,7 +196,8 @@ async fn idle_sessions_stay_open_until_closed() {
     let stub = Stub::start(StubConfig::default()).await;
     let server = server(config_for(&stub, "00000000-0000-0000-0000-000000000000")).await;
     let client = loadgen::run::mcp_client(8).unwrap();
-    let (sessions, opened) = loadgen::idle::open_sessions(&client, &server.endpoint, Transport::Sse, 12, 5, Duration::from_secs(5)).await;
+    let (sessions, opened) =
+        loadgen::idle::open_sessions(&client, &server.endpoint, Transport::Sse, 12, 5, Duration::from_secs(5)).await;
     assert_eq!((opened.open, opened.failed), (12, 0), "{opened:?}");
     assert_eq!(open_sessions(&server.metrics).0, 12);
     for s in sessions {

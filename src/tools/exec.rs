@@ -128,7 +128,8 @@ pub async fn curated(app: &App, tool: &str, prepared: Prepared) -> CallToolResul
                 Err(e) => return text_result(format!("{tool}: the answer of {} cannot be read: {e}", client.name()), true),
             };
             let mut result = CallToolResult::success(vec![ContentBlock::text(limited_json(&raw))]);
-            result.structured_content = Some(json!({ "data": data }));
+            // Not `json!({"data": data})`: that serializes the tree into a copy of itself.
+            result.structured_content = Some(Value::Object(serde_json::Map::from_iter([("data".to_owned(), data)])));
             result
         }
         Err(e) => e,

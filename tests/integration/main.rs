@@ -7,6 +7,7 @@ mod errors;
 mod failover;
 mod manager;
 mod secrets;
+mod stdio;
 mod support;
 mod tasks;
 mod tls;

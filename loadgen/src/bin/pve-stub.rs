@@ -37,7 +37,12 @@ struct Cli {
     #[arg(long, default_value = "mcp")]
     token_id: String,
     /// The token's secret.
-    #[arg(long, env = "PVE_STUB_TOKEN_SECRET", hide_env_values = true, default_value = "00000000-0000-0000-0000-000000000000")]
+    #[arg(
+        long,
+        env = "PVE_STUB_TOKEN_SECRET",
+        hide_env_values = true,
+        default_value = "00000000-0000-0000-0000-000000000000"
+    )]
     secret: String,
     /// Write the CA certificate (PEM) here.
     #[arg(long)]
@@ -61,7 +66,13 @@ async fn serve(cli: Cli) -> Result<(), String> {
     if cli.nodes.is_empty() {
         return Err("--nodes: at least one node".into());
     }
-    let config = StubConfig { user: cli.user.clone(), token_id: cli.token_id.clone(), secret: cli.secret.clone(), nodes: cli.nodes.clone(), guests: cli.guests };
+    let config = StubConfig {
+        user: cli.user.clone(),
+        token_id: cli.token_id.clone(),
+        secret: cli.secret.clone(),
+        nodes: cli.nodes.clone(),
+        guests: cli.guests,
+    };
     let stub = Stub::start_on(cli.listen, config).await.map_err(|e| format!("cannot listen on {}: {e}", cli.listen))?;
     if let Some(path) = &cli.ca_out {
         std::fs::write(path, stub.ca_pem()).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -71,9 +82,13 @@ async fn serve(cli: Cli) -> Result<(), String> {
             "url": stub.url(), "user": cli.user, "token_id": cli.token_id, "token_secret": cli.secret,
             "fingerprint": stub.fingerprint(), "timeout_s": 10,
         }}});
-        write_private(path, &serde_json::to_string_pretty(&clusters).unwrap_or_default()).map_err(|e| format!("{}: {e}", path.display()))?;
+        write_private(path, &serde_json::to_string_pretty(&clusters).unwrap_or_default())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    println!("{}", json!({ "url": stub.url(), "fingerprint": stub.fingerprint(), "user": cli.user, "token_id": cli.token_id }));
+    println!(
+        "{}",
+        json!({ "url": stub.url(), "fingerprint": stub.fingerprint(), "user": cli.user, "token_id": cli.token_id })
+    );
     let term = async {
         #[cfg(unix)]
         if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -93,13 +108,14 @@ async fn serve(cli: Cli) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(cli.threads.max(1)).enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("pve-stub: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().worker_threads(cli.threads.max(1)).enable_all().build() {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("pve-stub: {e}");
+                return ExitCode::from(2);
+            }
+        };
     match runtime.block_on(serve(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
