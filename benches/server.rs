@@ -19,9 +19,7 @@ use proxmox_mcp::tools::TOOLS;
 const GUEST_STATUS: &str = r#"{"vmid":100,"name":"vm100","status":"running","qmpstatus":"running","cpus":2,"cpu":0.0123,"maxmem":4294967296,"mem":1073741824,"maxdisk":34359738368,"disk":0,"uptime":86400,"netin":123456789,"netout":98765432,"diskread":1234567890,"diskwrite":987654321,"pid":10000,"ha":{"managed":0},"agent":1,"tags":"stub;bench","running-machine":"pc-i440fx-9.2+pve1","running-qemu":"9.2.0"}"#;
 
 fn tools_list() -> ListToolsResult {
-    let mut result = ListToolsResult::default();
-    result.tools = TOOLS.clone();
-    result
+    ListToolsResult { tools: TOOLS.clone(), ..Default::default() }
 }
 
 fn bench(c: &mut Criterion) {

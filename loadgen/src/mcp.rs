@@ -382,10 +382,10 @@ impl HttpSession {
     }
 
     async fn delete(self) {
-        if self.session.is_some() {
-            if let Ok(r) = self.builder(reqwest::Method::DELETE).send().await {
-                let _ = r.bytes().await;
-            }
+        if self.session.is_some()
+            && let Ok(r) = self.builder(reqwest::Method::DELETE).send().await
+        {
+            let _ = r.bytes().await;
         }
     }
 }

@@ -14,6 +14,7 @@ use tokio::sync::Barrier;
 
 /// What each call does.
 #[derive(Clone)]
+#[expect(clippy::large_enum_variant, reason = "one per worker, cloned once")]
 pub enum Target {
     /// A tool call over an MCP transport.
     Mcp {
@@ -194,7 +195,7 @@ impl WorkerResult {
 }
 
 enum Caller {
-    Mcp(Session, String, Value),
+    Mcp(Box<Session>, String, Value),
     Direct(Arc<Direct>),
 }
 
@@ -216,7 +217,7 @@ async fn open(client: &reqwest::Client, target: &Target, timeout: Duration) -> R
         Target::Direct(d) => Ok(Caller::Direct(d.clone())),
         Target::Mcp { endpoint, transport, tool, arguments } => {
             match tokio::time::timeout(timeout, Session::open(client, endpoint, *transport)).await {
-                Ok(Ok(s)) => Ok(Caller::Mcp(s, tool.clone(), arguments.clone())),
+                Ok(Ok(s)) => Ok(Caller::Mcp(Box::new(s), tool.clone(), arguments.clone())),
                 Ok(Err(e)) => Err(e),
                 Err(_) => Err(format!("opening the session took longer than {:.1} s", timeout.as_secs_f64())),
             }
@@ -273,7 +274,7 @@ async fn worker(
     }
     result.window = Some((start, end));
     if let Caller::Mcp(session, _, _) = caller {
-        let _ = tokio::time::timeout(plan.timeout, session.close()).await;
+        let _ = tokio::time::timeout(plan.timeout, (*session).close()).await;
     }
     result
 }
