@@ -189,7 +189,10 @@ fn output(json: bool) -> Output {
 fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only on a terminal: escape codes are noise in files and container logs, and
+    // writing them costs a fifth of formatting a line.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -220,47 +223,51 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts")
 }
 
+/// Serves until shutdown. Standard output is not locked here: the stdio transport writes
+/// to it from another thread.
+fn serve(config: Option<PathBuf>, log_format: LogFormat, args: ServeArgs) -> ExitCode {
+    init_logging(log_format);
+    let stdio = args.stdio;
+    let outcome = serve_options(config, args).and_then(|options| {
+        runtime().block_on(async {
+            if stdio {
+                run::serve_stdio(options).await
+            } else {
+                run::serve_http(options, tokio_util::sync::CancellationToken::new()).await
+            }
+        })
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("proxmox-mcp: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     // Every TLS client in the process uses ring (the PVE client also passes it explicitly).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = parse_cli(std::env::args_os()).unwrap_or_else(|e| e.exit());
-    // Not locked for the whole of main: serving over stdio writes to stdout from other
-    // threads, which would wait for that lock for ever.
-    let mut out = std::io::stdout();
-    let result: std::io::Result<i32> = match cli.command {
-        None | Some(Command::Serve(_)) => {
-            let args = match cli.command {
-                Some(Command::Serve(a)) => a,
-                _ => cli.serve,
-            };
-            init_logging(cli.log_format);
-            let stdio = args.stdio;
-            let outcome = serve_options(cli.config, args).and_then(|options| {
-                runtime().block_on(async {
-                    if stdio {
-                        run::serve_stdio(options).await
-                    } else {
-                        run::serve_http(options, tokio_util::sync::CancellationToken::new()).await
-                    }
-                })
-            });
-            match outcome {
-                Ok(()) => Ok(0),
-                Err(e) => {
-                    tracing::error!("{e}");
-                    eprintln!("proxmox-mcp: {e}");
-                    Ok(1)
-                }
-            }
-        }
-        Some(Command::CheckConfig { probe }) => {
+    let command = match cli.command {
+        None => return serve(cli.config, cli.log_format, cli.serve),
+        Some(Command::Serve(args)) => return serve(cli.config, cli.log_format, args),
+        Some(command) => command,
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result: std::io::Result<i32> = match command {
+        Command::Serve(_) => unreachable!("served above"),
+        Command::CheckConfig { probe } => {
             if probe {
                 init_logging(cli.log_format);
             }
             let (report, ok) = runtime().block_on(run::check_config(cli.config.as_deref(), probe));
             writeln!(out, "{}", report.trim_end()).map(|_| i32::from(!ok))
         }
-        Some(Command::Healthcheck { listen, allowed_hosts }) => {
+        Command::Healthcheck { listen, allowed_hosts } => {
             match runtime().block_on(run::healthcheck(listen, allowed_hosts.as_deref())) {
                 Ok(()) => writeln!(out, "healthy").map(|_| 0),
                 Err(e) => {
@@ -269,20 +276,20 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Some(Command::Tools) => writeln!(out, "{}", serde_json::to_string_pretty(&proxmox_mcp::tools::tools_json()).unwrap_or_default()).map(|_| 0),
-        Some(Command::Api(ApiCommand::Validate { jsonl: true, .. })) => {
+        Command::Tools => writeln!(out, "{}", serde_json::to_string_pretty(&proxmox_mcp::tools::tools_json()).unwrap_or_default()).map(|_| 0),
+        Command::Api(ApiCommand::Validate { jsonl: true, .. }) => {
             let stdin = std::io::stdin();
             cli::validate_jsonl(&mut stdin.lock(), &mut out).map(|_| 0)
         }
-        Some(Command::Api(ApiCommand::Validate { method, path, params, json, .. })) => cli::validate(
+        Command::Api(ApiCommand::Validate { method, path, params, json, .. }) => cli::validate(
             method.as_deref().unwrap_or_default(),
             path.as_deref().unwrap_or_default(),
             params.as_deref(),
             output(json),
             &mut out,
         ),
-        Some(Command::Api(ApiCommand::Search { query, limit, json })) => cli::search(&query.join(" "), limit, output(json), &mut out),
-        Some(Command::Api(ApiCommand::Describe { path, method, parameter, json })) => {
+        Command::Api(ApiCommand::Search { query, limit, json }) => cli::search(&query.join(" "), limit, output(json), &mut out),
+        Command::Api(ApiCommand::Describe { path, method, parameter, json }) => {
             cli::describe(&path, method.as_deref(), parameter.as_deref(), output(json), &mut out)
         }
     };

@@ -1,5 +1,5 @@
 //! fake-pve: an in-process fake of the Proxmox VE API, served over TLS on 127.0.0.1, for
-//! proxmox-mcp's tests (and, later, as a fast upstream stub for load tests).
+//! proxmox-mcp's tests; [`stub`] is a fast upstream stub for load tests.
 //!
 //! It speaks PVE's envelope (`{"data": ...}`, errors with the message in the reason phrase
 //! and per-parameter `errors`), authenticates API tokens and password tickets (with CSRF
@@ -14,6 +14,7 @@
 
 mod api;
 mod state;
+pub mod stub;
 mod tls;
 
 pub use state::{Counters, FakeConfig, Fault, FaultAction, Seen, TaskPlan};

@@ -9,6 +9,7 @@ use crate::config::{ClusterConfig, Credentials, NodeAddr, TlsMode};
 use crate::schema::types::Method;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HeaderName, HeaderValue};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -69,6 +70,9 @@ enum Auth {
 /// A client of one PVE cluster. Cheap to share (`Arc`); connections are pooled.
 pub struct PveClient {
     cluster: ClusterConfig,
+    /// `https://host:port/api2/json` of each node, parsed once: a request only sets the
+    /// path and query on a copy.
+    bases: Vec<reqwest::Url>,
     http: reqwest::Client,
     preferred: AtomicUsize,
     auth: Auth,
@@ -133,8 +137,14 @@ impl PveClient {
                 Auth::Ticket(TicketAuth::new(user.clone(), password.clone(), options.ticket))
             }
         };
+        let bases = cluster
+            .nodes
+            .iter()
+            .map(|n| reqwest::Url::parse(&format!("{}/api2/json", n.base_url())).map_err(|e| setup(format!("node {n}: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(PveClient {
             cluster: cluster.clone(),
+            bases,
             http,
             preferred: AtomicUsize::new(0),
             auth,
@@ -163,13 +173,26 @@ impl PveClient {
         self.call(&ApiRequest::new(Method::Get, path)).await
     }
 
-    /// Sends one API call and returns PVE's `data`.
+    /// Sends one API call and returns PVE's `data`, parsed.
+    pub async fn call(&self, req: &ApiRequest<'_>) -> Result<Value, Error> {
+        let raw = self.call_raw(req).await?;
+        serde_json::from_str(raw.get()).map_err(|e| Error::InvalidResponse {
+            cluster: self.cluster.name.clone(),
+            node: self.current_node().to_string(),
+            method: req.method,
+            status: 200,
+            summary: format!("the answer's data cannot be read: {e}"),
+        })
+    }
+
+    /// Sends one API call and returns PVE's `data` as the JSON text it came in (checked,
+    /// not parsed), for callers that pass it on.
     ///
     /// Connection failures move on to the next node; a GET is retried once after any
     /// transport failure; a write is never repeated once it may have been sent. With a
     /// password login, a 401 leads to one new login and one repetition (PVE refused the
     /// call before acting on it).
-    pub async fn call(&self, req: &ApiRequest<'_>) -> Result<Value, Error> {
+    pub async fn call_raw(&self, req: &ApiRequest<'_>) -> Result<Box<RawValue>, Error> {
         let started = Instant::now();
         let encoded = form(req.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let (query, body) = match req.method {
@@ -216,7 +239,7 @@ impl PveClient {
     }
 
     /// Turns an answer into `data` or an error.
-    async fn finish(&self, req: &ApiRequest<'_>, answer: Answer, node: usize) -> Result<Value, Error> {
+    async fn finish(&self, req: &ApiRequest<'_>, answer: Answer, node: usize) -> Result<Box<RawValue>, Error> {
         let cluster = self.cluster.name.clone();
         let node_addr = self.cluster.nodes[node].to_string();
         let (message, errors) = match decode(&answer) {
@@ -286,8 +309,8 @@ impl PveClient {
         };
         let (answer, node) = self.exchange(&out).await?;
         let req = ApiRequest::new(Method::Post, "/access/ticket");
-        let data = match self.finish(&req, answer, node).await {
-            Ok(data) => data,
+        let data: Value = match self.finish(&req, answer, node).await {
+            Ok(raw) => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
             Err(Error::Unauthorized { cluster, message, failure }) => {
                 let failure = if failure == AuthFailure::PasswordOther { AuthFailure::Password } else { failure };
                 return Err(Error::Unauthorized { cluster, failure, message });
@@ -328,7 +351,7 @@ impl PveClient {
         for attempt in 0..attempts {
             let idx = (start + attempt) % nodes.len();
             let node = &nodes[idx];
-            match self.attempt(out, node).await {
+            match self.attempt(out, idx).await {
                 Ok(answer) => {
                     if idx != start {
                         tracing::info!(cluster = %self.cluster.name, node = %node, "switched to node");
@@ -378,19 +401,13 @@ impl PveClient {
     }
 
     /// One try on one node.
-    async fn attempt(&self, out: &Outgoing<'_>, node: &NodeAddr) -> Result<Answer, Failure> {
-        let mut url = format!("{}/api2/json{}", node.base_url(), out.path);
+    async fn attempt(&self, out: &Outgoing<'_>, idx: usize) -> Result<Answer, Failure> {
+        let node = &self.cluster.nodes[idx];
+        let mut url = self.bases[idx].clone();
+        url.set_path(&format!("{}{}", self.bases[idx].path(), out.path));
         if !out.query.is_empty() {
-            url.push('?');
-            url.push_str(&out.query);
+            url.set_query(Some(&out.query));
         }
-        let url = reqwest::Url::parse(&url).map_err(|e| {
-            Failure::Fatal(Error::InvalidPath {
-                cluster: self.cluster.name.clone(),
-                path: out.path.to_owned(),
-                reason: e.to_string(),
-            })
-        })?;
         let method = match out.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,

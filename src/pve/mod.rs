@@ -19,3 +19,10 @@ pub use client::{ApiRequest, ClientOptions, PveClient};
 pub use error::{AuthFailure, Error, NodeFailure, render_permissions};
 pub use manager::{ClusterInfo, ClusterManager};
 pub use task::{TaskOutcome, TaskProgress, TaskState, Upid, UpidError, WaitOptions, wait_for_task, wait_for_task_with};
+
+/// The TLS client configuration the client uses for a cluster (verified, pinned or
+/// unverified, as configured), for tools that talk to the same nodes, such as the load
+/// generator's direct baseline.
+pub fn tls_config(cluster: &crate::config::ClusterConfig) -> Result<rustls::ClientConfig, String> {
+    tls::client_config(cluster)
+}

@@ -1,7 +1,9 @@
 //! PVE's response envelope: `{"data": ...}` on success; `message` and per-parameter
 //! `errors` on failure, with the message also in the HTTP reason phrase.
 
+use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// What a node answered, read in full.
 #[derive(Debug)]
@@ -15,21 +17,40 @@ pub(crate) struct Answer {
 /// The answer, decoded.
 #[derive(Debug)]
 pub(crate) enum Decoded {
-    /// 2xx with JSON: PVE's `data`.
-    Data(Value),
+    /// 2xx with a JSON object: PVE's `data` as it came (`null` when absent), not parsed
+    /// into a tree: most answers go back out as text.
+    Data(Box<RawValue>),
     /// An error status: PVE's message and sorted per-parameter errors.
     Failure { message: String, errors: Vec<(String, String)> },
     /// Not PVE's JSON: a short summary of what came instead.
     NotJson { summary: String },
 }
 
+/// A success envelope: only `data` is kept, checked as JSON but not parsed into a tree.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+}
+
+fn is_object(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
 pub(crate) fn decode(answer: &Answer) -> Decoded {
-    let json: Option<Value> = serde_json::from_slice(&answer.body).ok().filter(Value::is_object);
     let success = (200..300).contains(&answer.status);
-    match (success, json) {
-        (true, Some(mut v)) => Decoded::Data(v.get_mut("data").map(Value::take).unwrap_or(Value::Null)),
-        (true, None) => Decoded::NotJson { summary: summarize(&answer.body) },
-        (false, Some(v)) => {
+    if success {
+        // A struct also deserializes from an array; PVE's envelope is an object.
+        let envelope = if is_object(&answer.body) { serde_json::from_slice::<Envelope<'_>>(&answer.body).ok() } else { None };
+        return match envelope {
+            Some(Envelope { data: Some(raw) }) => Decoded::Data(raw.to_owned()),
+            Some(Envelope { data: None }) => Decoded::Data(null()),
+            None => Decoded::NotJson { summary: summarize(&answer.body) },
+        };
+    }
+    let json: Option<Value> = serde_json::from_slice(&answer.body).ok().filter(Value::is_object);
+    match json {
+        Some(v) => {
             let message = v
                 .get("message")
                 .and_then(Value::as_str)
@@ -49,7 +70,7 @@ pub(crate) fn decode(answer: &Answer) -> Decoded {
             errors.sort();
             Decoded::Failure { message, errors }
         }
-        (false, None) => match &answer.reason {
+        None => match &answer.reason {
             // PVE's own errors carry the message in the reason phrase, whatever the body.
             Some(reason) => Decoded::Failure { message: reason.clone(), errors: Vec::new() },
             None if answer.body.iter().all(u8::is_ascii_whitespace) => {
@@ -58,6 +79,10 @@ pub(crate) fn decode(answer: &Answer) -> Decoded {
             None => Decoded::NotJson { summary: summarize(&answer.body) },
         },
     }
+}
+
+fn null() -> Box<RawValue> {
+    RawValue::from_string("null".to_owned()).unwrap_or_else(|_| unreachable!("null is JSON"))
 }
 
 /// The standard reason phrase of a status.
@@ -109,11 +134,15 @@ mod tests {
 
     #[test]
     fn data_is_unwrapped() {
-        match decode(&answer(200, None, r#"{"data":{"version":"9.2"}}"#)) {
-            Decoded::Data(v) => assert_eq!(v["version"], "9.2"),
+        let data = |body: &str| match decode(&answer(200, None, body)) {
+            Decoded::Data(v) => v.get().to_owned(),
             other => panic!("{other:?}"),
-        }
-        assert!(matches!(decode(&answer(200, None, r#"{"data":null}"#)), Decoded::Data(Value::Null)));
+        };
+        assert_eq!(data(r#"{"data":{"version":"9.2"},"success":1}"#), r#"{"version":"9.2"}"#);
+        assert_eq!(data(r#" {"data":null}"#), "null");
+        assert_eq!(data(r#"{"total":0}"#), "null");
+        assert!(matches!(decode(&answer(200, None, r#"[{"data":1}]"#)), Decoded::NotJson { .. }));
+        assert!(matches!(decode(&answer(200, None, r#"{"data":{"unclosed":1}"#)), Decoded::NotJson { .. }));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use futures::{StreamExt, stream};
+use futures::{SinkExt, StreamExt, future, stream};
 use rmcp::ServerHandler;
 use rmcp::model::{ClientJsonRpcMessage, ServerJsonRpcMessage};
 use rmcp::service::serve_server_with_ct;
@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tokio_util::sync::{CancellationToken, PollSender};
+use tokio_util::sync::{CancellationToken, PollSendError, PollSender};
 
 use super::metrics::{Metrics, Transport};
 
@@ -51,8 +51,13 @@ impl Default for SseLimits {
     }
 }
 
+/// Messages travel boxed through the session queues: a tokio channel allocates its slots
+/// in blocks of 32 up front, and rmcp's message types are large, so unboxed queues cost an
+/// idle session tens of kilobytes.
+type Queued<T> = Box<T>;
+
 struct Session {
-    tx: mpsc::Sender<ClientJsonRpcMessage>,
+    tx: mpsc::Sender<Queued<ClientJsonRpcMessage>>,
     cancel: CancellationToken,
     /// Milliseconds since the hub's epoch of the last post.
     last_seen: Arc<AtomicU64>,
@@ -168,8 +173,8 @@ async fn open<S: ServerHandler + Send + Sync + 'static>(State(hub): State<Arc<Ss
     if hub.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "the server is shutting down").into_response();
     }
-    let (in_tx, in_rx) = mpsc::channel::<ClientJsonRpcMessage>(hub.limits.queue);
-    let (out_tx, out_rx) = mpsc::channel::<ServerJsonRpcMessage>(hub.limits.queue);
+    let (in_tx, in_rx) = mpsc::channel::<Queued<ClientJsonRpcMessage>>(hub.limits.queue);
+    let (out_tx, out_rx) = mpsc::channel::<Queued<ServerJsonRpcMessage>>(hub.limits.queue);
     let cancel = hub.shutdown.child_token();
     let id = new_session_id();
     {
@@ -189,7 +194,8 @@ async fn open<S: ServerHandler + Send + Sync + 'static>(State(hub): State<Arc<Ss
     let handler = (hub.factory)();
     let session_id = id.clone();
     tokio::spawn(async move {
-        let transport = (PollSender::new(out_tx), ReceiverStream::new(in_rx));
+        let sink = PollSender::new(out_tx).with(|m: ServerJsonRpcMessage| future::ready(Ok::<_, PollSendError<Queued<ServerJsonRpcMessage>>>(Box::new(m))));
+        let transport = (sink, ReceiverStream::new(in_rx).map(|m| *m));
         match serve_server_with_ct(handler, transport, cancel).await {
             Ok(running) => {
                 let _ = running.waiting().await;
@@ -199,16 +205,19 @@ async fn open<S: ServerHandler + Send + Sync + 'static>(State(hub): State<Arc<Ss
     });
     let guard = StreamGuard { hub: hub.clone(), id: id.clone() };
     let endpoint = Event::default().event("endpoint").data(format!("/messages?sessionId={id}"));
-    let messages = ReceiverStream::new(out_rx).map(|msg| {
-        let json = serde_json::to_string(&msg).unwrap_or_else(|_| "{}".to_owned());
-        Event::default().event("message").data(json)
-    });
+    let messages = ReceiverStream::new(out_rx).map(|msg| message_event(&msg));
     let events = stream::once(async move { endpoint }).chain(messages).map(move |event| {
         // The guard lives as long as the stream; dropping the stream closes the session.
         let _ = &guard;
         Ok::<Event, Infallible>(event)
     });
     Sse::new(events).keep_alive(KeepAlive::new().interval(hub.limits.keep_alive).text("ping")).into_response()
+}
+
+/// The SSE event that carries one message from the server.
+pub fn message_event(msg: &ServerJsonRpcMessage) -> Event {
+    let json = serde_json::to_string(msg).unwrap_or_else(|_| "{}".to_owned());
+    Event::default().event("message").data(json)
 }
 
 async fn message<S: ServerHandler + Send + Sync + 'static>(
@@ -233,7 +242,7 @@ async fn message<S: ServerHandler + Send + Sync + 'static>(
         Ok(m) => m,
         Err(e) => return (StatusCode::BAD_REQUEST, format!("malformed JSON-RPC message: {e}")).into_response(),
     };
-    match tx.try_send(msg) {
+    match tx.try_send(Box::new(msg)) {
         Ok(()) => (StatusCode::ACCEPTED, "Accepted").into_response(),
         Err(mpsc::error::TrySendError::Full(_)) => {
             (StatusCode::TOO_MANY_REQUESTS, format!("the session's queue is full ({} messages); retry later", hub.limits.queue)).into_response()

@@ -4,6 +4,7 @@
 use rmcp::RoleServer;
 use rmcp::model::{CallToolResult, ContentBlock, ProgressNotificationParam};
 use rmcp::service::RequestContext;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,8 +33,9 @@ fn manager(app: &App) -> Result<&Arc<ClusterManager>, CallToolResult> {
     })
 }
 
-/// Resolves the cluster, checks policy and sends a validated call; `Ok` is PVE's `data`.
-async fn send(app: &App, cluster: Option<&str>, call: &ValidCall) -> Result<(Arc<PveClient>, Value), CallToolResult> {
+/// Resolves the cluster, checks policy and sends a validated call; `Ok` is PVE's `data`,
+/// as the JSON text it came in.
+async fn send(app: &App, cluster: Option<&str>, call: &ValidCall) -> Result<(Arc<PveClient>, Box<RawValue>), CallToolResult> {
     let client = manager(app)?.resolve(cluster).map_err(|e| text_result(e.to_string(), true))?;
     let method = call.endpoint.method;
     if let Err(refusal) = policy::check(app.read_only, client.cluster(), method, &call.path) {
@@ -46,7 +48,7 @@ async fn send(app: &App, cluster: Option<&str>, call: &ValidCall) -> Result<(Arc
         request = request.permissions(p);
     }
     let started = Instant::now();
-    let result = client.call(&request).await;
+    let result = client.call_raw(&request).await;
     app.metrics.upstream(client.name(), started.elapsed());
     if method != Method::Get {
         let names: Vec<&str> = call.params.iter().map(|(k, _)| k.as_str()).collect();
@@ -62,10 +64,11 @@ async fn send(app: &App, cluster: Option<&str>, call: &ValidCall) -> Result<(Arc
     }
 }
 
-fn limited_json(data: &Value) -> String {
-    let text = serde_json::to_string(data).unwrap_or_default();
+/// PVE's data as text for the model, cut at `MAX_RESULT_BYTES` with a note.
+fn limited_json(data: &RawValue) -> String {
+    let text = data.get();
     if text.len() <= MAX_RESULT_BYTES {
-        return text;
+        return text.to_owned();
     }
     let mut cut = MAX_RESULT_BYTES;
     while !text.is_char_boundary(cut) {
@@ -95,7 +98,8 @@ pub async fn api_call(app: &App, args: ApiCallArgs) -> CallToolResult {
     };
     match send(app, args.cluster.as_deref(), &call).await {
         Ok((client, data)) => {
-            if let Some(upid) = data.as_str().filter(|s| s.starts_with("UPID:")) {
+            let upid = if data.get().starts_with("\"UPID:") { serde_json::from_str::<String>(data.get()).ok() } else { None };
+            if let Some(upid) = upid {
                 text_result(
                     format!(
                         "{}\nThis started a task. Follow it with wait_for_task (cluster: \"{}\", upid: \"{upid}\").",
@@ -119,10 +123,14 @@ pub async fn curated(app: &App, tool: &str, prepared: Prepared) -> CallToolResul
         Err(e) => return text_result(format!("{tool}: not sent: {e}"), true),
     };
     match send(app, prepared.cluster.as_deref(), &call).await {
-        Ok((_, data)) => {
-            let text = limited_json(&data);
-            let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
-            result.structured_content = Some(json!({ "data": data }));
+        Ok((client, raw)) => {
+            let data: Value = match serde_json::from_str(raw.get()) {
+                Ok(v) => v,
+                Err(e) => return text_result(format!("{tool}: the answer of {} cannot be read: {e}", client.name()), true),
+            };
+            let mut result = CallToolResult::success(vec![ContentBlock::text(limited_json(&raw))]);
+            // Not `json!({"data": data})`: that serializes the tree into a copy of itself.
+            result.structured_content = Some(Value::Object(serde_json::Map::from_iter([("data".to_owned(), data)])));
             result
         }
         Err(e) => e,
