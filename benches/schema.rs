@@ -18,19 +18,38 @@ fn bench(c: &mut Criterion) {
         b.iter(|| path::resolve(black_box("GET"), black_box("/nodes/pve1/qemu/100/config")).unwrap())
     });
     c.bench_function("validate PUT qemu config (net0 + scsi0 property strings)", |b| {
-        b.iter(|| validate::validate_call(black_box("PUT"), black_box("/nodes/pve1/qemu/100/config"), Some(black_box(&config_update))).unwrap())
+        b.iter(|| {
+            validate::validate_call(
+                black_box("PUT"),
+                black_box("/nodes/pve1/qemu/100/config"),
+                Some(black_box(&config_update)),
+            )
+            .unwrap()
+        })
     });
     c.bench_function("validate GET /cluster/resources with two query parameters", |b| {
         let p = json!({"type": "vm"});
-        b.iter(|| validate::validate_call(black_box("GET"), black_box("/cluster/resources"), Some(black_box(&p))).unwrap())
+        b.iter(|| {
+            validate::validate_call(black_box("GET"), black_box("/cluster/resources"), Some(black_box(&p))).unwrap()
+        })
     });
     c.bench_function("validate GET /nodes/pve1/tasks with two query parameters", |b| {
-        b.iter(|| validate::validate_call(black_box("GET"), black_box("/nodes/pve1/tasks"), Some(black_box(&json!({"limit": 50, "errors": true})))).unwrap())
+        b.iter(|| {
+            validate::validate_call(
+                black_box("GET"),
+                black_box("/nodes/pve1/tasks"),
+                Some(black_box(&json!({"limit": 50, "errors": true}))),
+            )
+            .unwrap()
+        })
     });
     let _ = get_params;
     c.bench_function("validate an invalid call (3 problems, sorted, with hints)", |b| {
         let bad = json!({"net0": "virtio,brige=vmbr0", "cores": 0, "sockets": "x"});
-        b.iter(|| validate::validate_call(black_box("PUT"), black_box("/nodes/pve1/qemu/100/config"), Some(black_box(&bad))).unwrap_err())
+        b.iter(|| {
+            validate::validate_call(black_box("PUT"), black_box("/nodes/pve1/qemu/100/config"), Some(black_box(&bad)))
+                .unwrap_err()
+        })
     });
     c.bench_function("search 'start vm'", |b| b.iter(|| search::search(black_box("start vm"), 10)));
     c.bench_function("describe PUT /nodes/{node}/qemu/{vmid}/config", |b| {

@@ -19,7 +19,13 @@ pub enum Output {
 }
 
 /// `api validate METHOD PATH [JSON]`: returns the exit code (0 valid, 1 invalid, 2 bad input).
-pub fn validate(method: &str, path: &str, data: Option<&str>, output: Output, out: &mut dyn Write) -> std::io::Result<i32> {
+pub fn validate(
+    method: &str,
+    path: &str,
+    data: Option<&str>,
+    output: Output,
+    out: &mut dyn Write,
+) -> std::io::Result<i32> {
     let parsed = match data.map(serde_json::from_str::<Value>) {
         None => None,
         Some(Ok(v)) => Some(v),
@@ -42,7 +48,11 @@ pub fn validate(method: &str, path: &str, data: Option<&str>, output: Output, ou
         }
         (Ok(call), Output::Json) => {
             let params: Vec<Value> = call.params.iter().map(|(k, v)| json!([k, v])).collect();
-            writeln!(out, "{}", json!({"ok": true, "endpoint": call.endpoint.id(), "path": call.path, "params": params}))?;
+            writeln!(
+                out,
+                "{}",
+                json!({"ok": true, "endpoint": call.endpoint.id(), "path": call.path, "params": params})
+            )?;
         }
         (Err(e), Output::Text) => writeln!(out, "invalid: {e}")?,
         (Err(e), Output::Json) => writeln!(out, "{}", json!({"ok": false, "errors": e.to_map()}))?,
@@ -72,7 +82,9 @@ pub fn validate_jsonl(input: &mut dyn BufRead, out: &mut dyn Write) -> std::io::
                     Ok(_) => json!({"ok": true}),
                     Err(e) => json!({"ok": false, "errors": e.to_map()}),
                 },
-                _ => json!({"ok": false, "errors": {"(line)": "expected {\"method\": ..., \"path\": ..., \"params\": {...}}"}}),
+                _ => {
+                    json!({"ok": false, "errors": {"(line)": "expected {\"method\": ..., \"path\": ..., \"params\": {...}}"}})
+                }
             },
         };
         writeln!(out, "{verdict}")?;
@@ -95,7 +107,13 @@ pub fn search(query: &str, limit: usize, output: Output, out: &mut dyn Write) ->
 }
 
 /// `api describe PATH [METHOD] [--parameter NAME]`: always JSON (pretty for people).
-pub fn describe(path: &str, method: Option<&str>, parameter: Option<&str>, output: Output, out: &mut dyn Write) -> std::io::Result<i32> {
+pub fn describe(
+    path: &str,
+    method: Option<&str>,
+    parameter: Option<&str>,
+    output: Output,
+    out: &mut dyn Write,
+) -> std::io::Result<i32> {
     match describe::describe(path, method, parameter) {
         Ok(v) => {
             let text = match output {
@@ -128,7 +146,8 @@ mod tests {
     #[test]
     fn validate_exit_codes_and_output() {
         let path = "/nodes/pve1/qemu/100/config";
-        let (code, text) = run(|o| validate("POST", path, Some(r#"{"net0":"virtio,bridge=vmbr0","cores":"4"}"#), Output::Text, o));
+        let (code, text) =
+            run(|o| validate("POST", path, Some(r#"{"net0":"virtio,bridge=vmbr0","cores":"4"}"#), Output::Text, o));
         assert_eq!(code, 0, "{text}");
         assert_eq!(text, "valid: POST /nodes/pve1/qemu/100/config\n  cores=4\n  net0=virtio,bridge=vmbr0\n");
         let (code, text) = run(|o| validate("POST", path, Some(r#"{"cores":0}"#), Output::Text, o));
@@ -146,16 +165,20 @@ mod tests {
     #[test]
     fn jsonl_judges_line_by_line() {
         let input = concat!(
-            r#"{"method":"GET","path":"/nodes","params":{}}"#, "\n",
+            r#"{"method":"GET","path":"/nodes","params":{}}"#,
             "\n",
-            r#"{"method":"POST","path":"/nodes/pve/qemu/100/config","params":{"cores":0}}"#, "\n",
+            "\n",
+            r#"{"method":"POST","path":"/nodes/pve/qemu/100/config","params":{"cores":0}}"#,
+            "\n",
             "not json\n",
-            r#"{"path":"/nodes"}"#, "\n",
+            r#"{"path":"/nodes"}"#,
+            "\n",
         );
         let mut out = Vec::new();
         let n = validate_jsonl(&mut input.as_bytes(), &mut out).unwrap();
         assert_eq!(n, 4);
-        let lines: Vec<Value> = String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<Value> =
+            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines[0], json!({"ok": true}));
         assert_eq!(lines[1], json!({"ok": false, "errors": {"cores": "expected an integer of at least 1, got '0'"}}));
         assert!(lines[2]["errors"]["(line)"].as_str().unwrap().starts_with("not a JSON object"));

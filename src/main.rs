@@ -276,7 +276,10 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Tools => writeln!(out, "{}", serde_json::to_string_pretty(&proxmox_mcp::tools::tools_json()).unwrap_or_default()).map(|_| 0),
+        Command::Tools => {
+            writeln!(out, "{}", serde_json::to_string_pretty(&proxmox_mcp::tools::tools_json()).unwrap_or_default())
+                .map(|_| 0)
+        }
         Command::Api(ApiCommand::Validate { jsonl: true, .. }) => {
             let stdin = std::io::stdin();
             cli::validate_jsonl(&mut stdin.lock(), &mut out).map(|_| 0)
@@ -288,7 +291,9 @@ fn main() -> ExitCode {
             output(json),
             &mut out,
         ),
-        Command::Api(ApiCommand::Search { query, limit, json }) => cli::search(&query.join(" "), limit, output(json), &mut out),
+        Command::Api(ApiCommand::Search { query, limit, json }) => {
+            cli::search(&query.join(" "), limit, output(json), &mut out)
+        }
         Command::Api(ApiCommand::Describe { path, method, parameter, json }) => {
             cli::describe(&path, method.as_deref(), parameter.as_deref(), output(json), &mut out)
         }

@@ -36,9 +36,14 @@ pub enum Refusal {
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Refusal::ServerReadOnly => write!(f, "refused by policy: the server runs read-only (--read-only); only GET calls are allowed"),
+            Refusal::ServerReadOnly => {
+                write!(f, "refused by policy: the server runs read-only (--read-only); only GET calls are allowed")
+            }
             Refusal::ClusterReadOnly { cluster } => {
-                write!(f, "refused by policy: cluster '{cluster}' is read-only (\"read_only\": true); only GET calls are allowed")
+                write!(
+                    f,
+                    "refused by policy: cluster '{cluster}' is read-only (\"read_only\": true); only GET calls are allowed"
+                )
             }
             Refusal::Denied { cluster, rule } => write!(f, "refused by policy: cluster '{cluster}' denies \"{rule}\""),
             Refusal::NotAllowed { cluster, rules } => write!(
@@ -64,7 +69,10 @@ pub fn check(server_read_only: bool, cluster: &ClusterConfig, method: Method, pa
         return Err(Refusal::Denied { cluster: cluster.name.clone(), rule: rule.as_str().to_owned() });
     }
     if !cluster.allow.is_empty() && !cluster.allow.iter().any(|r| r.matches(method, path)) {
-        return Err(Refusal::NotAllowed { cluster: cluster.name.clone(), rules: cluster.allow.iter().map(|r| r.as_str().to_owned()).collect() });
+        return Err(Refusal::NotAllowed {
+            cluster: cluster.name.clone(),
+            rules: cluster.allow.iter().map(|r| r.as_str().to_owned()).collect(),
+        });
     }
     Ok(())
 }

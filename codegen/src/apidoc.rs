@@ -89,8 +89,8 @@ fn children(node: &Value) -> &[Value] {
 
 /// Reads a schema in any known format and returns it in normal form.
 pub fn read(input: &[u8]) -> Result<ApiTree> {
-    let text = std::str::from_utf8(input)
-        .map_err(|e| Error::UnknownFormat(format!("input is not UTF-8 text ({e})")))?;
+    let text =
+        std::str::from_utf8(input).map_err(|e| Error::UnknownFormat(format!("input is not UTF-8 text ({e})")))?;
     let text = text.trim_start_matches('\u{feff}');
     let trimmed = text.trim_start();
     let (format, value) = if trimmed.starts_with('[') {
@@ -123,9 +123,9 @@ fn parse_json(text: &str, what: &str) -> Result<Value> {
 /// Cuts the JSON array assigned to `apiSchema` out of an `apidoc.js` text by matching
 /// brackets, honouring JSON string literals and their escapes.
 pub fn extract_js_array(text: &str) -> Result<&str> {
-    let anchor = text.find("apiSchema").ok_or_else(|| {
-        Error::UnknownFormat("no JSON array and no 'const apiSchema = [' assignment found".into())
-    })?;
+    let anchor = text
+        .find("apiSchema")
+        .ok_or_else(|| Error::UnknownFormat("no JSON array and no 'const apiSchema = [' assignment found".into()))?;
     let after = &text[anchor + "apiSchema".len()..];
     let rest = after.trim_start();
     let rest = rest.strip_prefix('=').ok_or_else(|| {
@@ -151,9 +151,9 @@ pub fn extract_js_array(text: &str) -> Result<&str> {
             b'"' => in_string = true,
             b'[' | b'{' => depth += 1,
             b']' | b'}' => {
-                depth = depth.checked_sub(1).ok_or_else(|| {
-                    Error::UnknownFormat("unbalanced brackets in the apiSchema array".into())
-                })?;
+                depth = depth
+                    .checked_sub(1)
+                    .ok_or_else(|| Error::UnknownFormat("unbalanced brackets in the apiSchema array".into()))?;
                 if depth == 0 {
                     return Ok(&rest[..=i]);
                 }
@@ -182,7 +182,13 @@ fn tree_to_nodes(value: Value) -> Result<BTreeMap<String, FlatNode>> {
         };
         let path = match node.remove("path") {
             Some(Value::String(p)) => p,
-            _ => return Err(Error::schema(parent.as_deref().unwrap_or(""), "children", "a tree node has no string 'path'")),
+            _ => {
+                return Err(Error::schema(
+                    parent.as_deref().unwrap_or(""),
+                    "children",
+                    "a tree node has no string 'path'",
+                ));
+            }
         };
         check_path(&path, parent.as_deref())?;
         let text = match node.remove("text") {
@@ -221,17 +227,16 @@ fn capture_to_nodes(value: &Value) -> Result<BTreeMap<String, FlatNode>> {
     let mut out = BTreeMap::new();
     for (path, entry) in endpoints {
         check_path(path, None)?;
-        if let Some(p) = entry.get("path").and_then(Value::as_str) {
-            if p != path {
-                return Err(Error::schema(path, "path", format!("entry says its path is '{p}'")));
-            }
+        if let Some(p) = entry.get("path").and_then(Value::as_str)
+            && p != path
+        {
+            return Err(Error::schema(path, "path", format!("entry says its path is '{p}'")));
         }
         let text = entry.get("text").and_then(Value::as_str).unwrap_or_else(|| last_segment(path)).to_owned();
         let mut info = Map::new();
         if let Some(methods) = entry.get("methods") {
-            let methods = methods
-                .as_object()
-                .ok_or_else(|| Error::schema(path, "methods", "expected an object of methods"))?;
+            let methods =
+                methods.as_object().ok_or_else(|| Error::schema(path, "methods", "expected an object of methods"))?;
             for (method, body) in methods {
                 let Value::Object(body) = body.clone() else {
                     return Err(Error::schema(path, method, "expected a method object"));
@@ -298,11 +303,7 @@ fn last_segment(path: &str) -> &str {
 /// Rebuilds the tree from flat paths. A path whose parent has no entry of its own gets an
 /// entry without methods, as Proxmox's tree has for paths like `/nodes/{node}/sdn/vnets`.
 fn build_tree(mut flat: BTreeMap<String, FlatNode>) -> Result<Vec<Value>> {
-    let missing: Vec<String> = flat
-        .keys()
-        .flat_map(|p| ancestors(p))
-        .filter(|a| !flat.contains_key(a))
-        .collect();
+    let missing: Vec<String> = flat.keys().flat_map(|p| ancestors(p)).filter(|a| !flat.contains_key(a)).collect();
     for path in missing {
         let text = last_segment(&path).to_owned();
         flat.entry(path).or_insert(FlatNode { text, info: Map::new() });
@@ -384,7 +385,8 @@ mod tests {
         assert_eq!(paths, ["/a", "/b"]);
         assert_eq!(tree.roots[0]["leaf"], 0);
         assert_eq!(tree.roots[0]["children"][0]["leaf"], 1);
-        let keys: Vec<&String> = tree.roots[1]["info"]["GET"]["parameters"]["properties"].as_object().unwrap().keys().collect();
+        let keys: Vec<&String> =
+            tree.roots[1]["info"]["GET"]["parameters"]["properties"].as_object().unwrap().keys().collect();
         assert_eq!(keys, ["a", "z"]);
         // Quirks are kept verbatim.
         assert_eq!(tree.roots[1]["info"]["GET"]["parameters"]["properties"]["a"]["optional"], "1");
@@ -402,7 +404,8 @@ mod tests {
 
     #[test]
     fn js_array_is_cut_by_matching_brackets() {
-        let js = "// header\nconst apiSchema = [{\"path\":\"/x\",\"text\":\"x ] } [\\\" \",\"leaf\":1}]\n;\nlet x = [1,2];";
+        let js =
+            "// header\nconst apiSchema = [{\"path\":\"/x\",\"text\":\"x ] } [\\\" \",\"leaf\":1}]\n;\nlet x = [1,2];";
         assert_eq!(extract_js_array(js).unwrap(), "[{\"path\":\"/x\",\"text\":\"x ] } [\\\" \",\"leaf\":1}]");
         let tree = read(js.as_bytes()).unwrap();
         assert_eq!(tree.format, InputFormat::ApidocJs);

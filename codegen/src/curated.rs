@@ -205,7 +205,8 @@ pub fn returns_schema(returns: &Value) -> Value {
             if let Some(Value::String(f)) = obj.get("format") {
                 words.push_str(&format!(", format {f}"));
             }
-            description = if description.is_empty() { format!("{words}.") } else { format!("{description} ({words}.)") };
+            description =
+                if description.is_empty() { format!("{words}.") } else { format!("{description} ({words}.)") };
         }
         _ => {}
     }
@@ -329,13 +330,10 @@ fn tool_module(tool: &CuratedTool, ep: &Endpoint, def: &Value) -> Result<TokenSt
     for seg in ep.path.trim_start_matches('/').split('/') {
         match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
             Some(ph) => {
-                let schema = ep
-                    .parameters
-                    .properties
-                    .iter()
-                    .find(|(n, _)| n == ph)
-                    .map(|(_, s)| s)
-                    .ok_or_else(|| err(format!("curated tool '{}': placeholder '{{{ph}}}' has no parameter schema", tool.name)))?;
+                let schema =
+                    ep.parameters.properties.iter().find(|(n, _)| n == ph).map(|(_, s)| s).ok_or_else(|| {
+                        err(format!("curated tool '{}': placeholder '{{{ph}}}' has no parameter schema", tool.name))
+                    })?;
                 let ident = field_ident(&ph.to_snake_case());
                 let arg_ty = match schema.ty {
                     Some(Type::Integer) => quote! { i64 },
@@ -414,7 +412,12 @@ fn tool_module(tool: &CuratedTool, ep: &Endpoint, def: &Value) -> Result<TokenSt
 }
 
 fn field_ident(name: &str) -> Ident {
-    let reserved = ["type", "match", "ref", "move", "loop", "use", "mod", "fn", "impl", "trait", "where", "self", "static", "const", "enum", "struct", "async", "await", "dyn", "box", "in", "for", "if", "else", "let", "return", "break", "continue", "crate", "super", "true", "false", "unsafe", "pub", "as", "extern", "while", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen", "abstract", "become", "do", "final"];
+    let reserved = [
+        "type", "match", "ref", "move", "loop", "use", "mod", "fn", "impl", "trait", "where", "self", "static",
+        "const", "enum", "struct", "async", "await", "dyn", "box", "in", "for", "if", "else", "let", "return", "break",
+        "continue", "crate", "super", "true", "false", "unsafe", "pub", "as", "extern", "while", "macro", "override",
+        "priv", "typeof", "unsized", "virtual", "yield", "try", "gen", "abstract", "become", "do", "final",
+    ];
     let name = if name.starts_with(|c: char| c.is_ascii_digit()) { format!("p{name}") } else { name.to_owned() };
     if reserved.contains(&name.as_str()) {
         if matches!(name.as_str(), "self" | "super" | "crate") {
@@ -447,7 +450,10 @@ fn rust_type(tool: &CuratedTool, pname: &str, s: &Schema) -> Result<(TokenStream
             let doc = format!(" `{v}`");
             variants.push(quote! { #[doc = #doc] #[serde(rename = #v)] #id, });
         }
-        let doc = format!(" {}", s.description.as_deref().map_or_else(|| format!("Values of '{pname}'."), |d| d.trim().to_owned()));
+        let doc = format!(
+            " {}",
+            s.description.as_deref().map_or_else(|| format!("Values of '{pname}'."), |d| d.trim().to_owned())
+        );
         let def = quote! {
             #[doc = #doc]
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
@@ -475,7 +481,8 @@ mod tests {
 
     #[test]
     fn list_lines_are_checked() {
-        let tools = parse_list("# comment\n\nlist_nodes | GET /nodes | read-only, idempotent | - | List nodes.\n").unwrap();
+        let tools =
+            parse_list("# comment\n\nlist_nodes | GET /nodes | read-only, idempotent | - | List nodes.\n").unwrap();
         assert_eq!(tools[0].hints, ["read-only", "idempotent"]);
         assert_eq!(tools[0].line, 3);
         let err = parse_list("x | GET /nodes | fast | - | d").unwrap_err();
@@ -489,9 +496,15 @@ mod tests {
 
     #[test]
     fn vanished_endpoints_and_parameters_are_named() {
-        let api = Api::parse(br#"[{"path":"/a","info":{"GET":{"parameters":{"properties":{"x":{"type":"string"}}},"returns":{}}}}]"#).unwrap();
+        let api = Api::parse(
+            br#"[{"path":"/a","info":{"GET":{"parameters":{"properties":{"x":{"type":"string"}}},"returns":{}}}}]"#,
+        )
+        .unwrap();
         let tools = parse_list("t | GET /b | - | - | d\nu | GET /a | - | x, y | d").unwrap();
-        assert_eq!(resolve(&tools[0], &api).unwrap_err().to_string(), "curated tool list, line 1: curated tool 't': GET /b is not in the schema");
+        assert_eq!(
+            resolve(&tools[0], &api).unwrap_err().to_string(),
+            "curated tool list, line 1: curated tool 't': GET /b is not in the schema"
+        );
         assert_eq!(
             resolve(&tools[1], &api).unwrap_err().to_string(),
             "curated tool list, line 2: curated tool 'u': parameter 'y' of GET /a is not in the schema"

@@ -91,7 +91,11 @@ fn first_line(s: &str) -> String {
 /// Compares two schemas.
 pub fn diff(old: &Api, new: &Api) -> Changelog {
     let index = |api: &Api| -> BTreeMap<(String, usize), usize> {
-        api.endpoints.iter().enumerate().map(|(i, e)| ((e.path.clone(), crate::model::method_rank(&e.method)), i)).collect()
+        api.endpoints
+            .iter()
+            .enumerate()
+            .map(|(i, e)| ((e.path.clone(), crate::model::method_rank(&e.method)), i))
+            .collect()
     };
     let (oi, ni) = (index(old), index(new));
     let mut log = Changelog::default();
@@ -127,7 +131,11 @@ fn endpoint_changes(old: &Endpoint, new: &Endpoint) -> Vec<String> {
         }
     }
     if old.permissions != new.permissions {
-        out.push(format!("permissions: {} -> {}", compact(old.permissions.as_ref()), compact(new.permissions.as_ref())));
+        out.push(format!(
+            "permissions: {} -> {}",
+            compact(old.permissions.as_ref()),
+            compact(new.permissions.as_ref())
+        ));
     }
     returns_changes(&old.returns, &new.returns, "returns", &mut out);
     out
@@ -155,7 +163,8 @@ fn object_changes(old: &Object, new: &Object, prefix: &str, noun: &str, out: &mu
         }
     }
     if old.additional_properties != new.additional_properties {
-        let label = if prefix.is_empty() { "parameters".to_owned() } else { format!("`{}`", prefix.trim_end_matches('.')) };
+        let label =
+            if prefix.is_empty() { "parameters".to_owned() } else { format!("`{}`", prefix.trim_end_matches('.')) };
         out.push(format!(
             "{label}: additional properties {} -> {}",
             additional(old.additional_properties),
@@ -226,7 +235,10 @@ fn schema_changes(o: &Schema, n: &Schema, name: &str, out: &mut Vec<String>) {
             }
             out.push(format!("`{name}`: enum values {}", parts.join("; ")));
         }
-        (None, Some(b)) => out.push(format!("`{name}`: now restricted to {}", quote_list(&b.iter().map(String::as_str).collect::<Vec<_>>()))),
+        (None, Some(b)) => out.push(format!(
+            "`{name}`: now restricted to {}",
+            quote_list(&b.iter().map(String::as_str).collect::<Vec<_>>())
+        )),
         (Some(_), None) => out.push(format!("`{name}`: no longer restricted to an enum")),
         _ => {}
     }
@@ -338,8 +350,7 @@ mod tests {
 
     #[test]
     fn reports_every_kind_of_change() {
-        let old = api(
-            r#"[{"path":"/a","info":{"GET":{"description":"Old.","parameters":{"properties":{
+        let old = api(r#"[{"path":"/a","info":{"GET":{"description":"Old.","parameters":{"properties":{
                 "gone":{"type":"string"},
                 "opt":{"type":"string","optional":1},
                 "kind":{"type":"string","enum":["x","y"]},
@@ -347,8 +358,7 @@ mod tests {
                 "f":{"type":"string","format":"pve-node"},
                 "net":{"type":"string","format":{"bridge":{"type":"string"},"tag":{"type":"integer","maximum":4094}}}}},
                 "returns":{"type":"array","items":{"type":"object","properties":{"a":{"type":"string"}}}}}}},
-              {"path":"/old","info":{"DELETE":{"description":"Removed thing.","returns":{}}}}]"#,
-        );
+              {"path":"/old","info":{"DELETE":{"description":"Removed thing.","returns":{}}}}]"#);
         let new = api(
             r#"[{"path":"/a","info":{"GET":{"description":"New wording.","protected":1,"parameters":{"properties":{
                 "new":{"type":"boolean","optional":1},
@@ -384,7 +394,12 @@ mod tests {
             assert!(changes.contains(&e), "missing {e:?} in {changes:#?}");
         }
         let md = log.to_markdown("8.4", "9.1");
-        assert!(md.starts_with("# Proxmox VE API changes: 8.4 -> 9.1\n\n1 endpoint added, 1 removed, 1 changed (12 changes)."), "{md}");
+        assert!(
+            md.starts_with(
+                "# Proxmox VE API changes: 8.4 -> 9.1\n\n1 endpoint added, 1 removed, 1 changed (12 changes)."
+            ),
+            "{md}"
+        );
         assert!(md.contains("## Endpoints added (1)\n\n- `POST /a`: Create a thing.\n"), "{md}");
         assert!(md.contains("### `GET /a`\n"), "{md}");
     }

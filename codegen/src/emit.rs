@@ -118,9 +118,11 @@ impl Emitter {
             }
         });
         let params = self.object(&ep.parameters, &ep.id(), "parameters")?;
-        let params_json = serde_json::to_string(&json_schema::parameters_detailed(&ep.parameters)).expect("JSON serialises");
+        let params_json =
+            serde_json::to_string(&json_schema::parameters_detailed(&ep.parameters)).expect("JSON serialises");
         let returns_json = serde_json::to_string(&ep.returns).expect("JSON serialises");
-        let permissions = opt_str(ep.permissions.as_ref().map(|p| serde_json::to_string(p).expect("JSON serialises")).as_deref());
+        let permissions =
+            opt_str(ep.permissions.as_ref().map(|p| serde_json::to_string(p).expect("JSON serialises")).as_deref());
         let proxyto = opt_str(ep.proxyto.as_deref());
         let Endpoint { path, name, description, protected, allowtoken, expose_credentials, download_allowed, .. } = ep;
         Ok(quote! {
@@ -301,7 +303,8 @@ fn opt_u32(n: Option<u64>, endpoint: &str, at: &str) -> Result<TokenStream> {
     match n {
         None => Ok(quote! { None }),
         Some(n) => {
-            let n = u32::try_from(n).map_err(|_| Error::schema(endpoint, at, format!("length {n} does not fit in 32 bits")))?;
+            let n = u32::try_from(n)
+                .map_err(|_| Error::schema(endpoint, at, format!("length {n} does not fit in 32 bits")))?;
             Ok(quote! { Some(#n) })
         }
     }

@@ -37,7 +37,8 @@ pub fn schema(s: &Schema) -> Value {
 
 /// The keys of a property string as a map of JSON Schemas (aliases say what they stand for).
 pub fn property_string_keys(keys: &Object) -> Value {
-    let map: Map<String, Value> = keys.properties.iter().map(|(k, s)| (k.clone(), schema_in(s, Dialect::Describe))).collect();
+    let map: Map<String, Value> =
+        keys.properties.iter().map(|(k, s)| (k.clone(), schema_in(s, Dialect::Describe))).collect();
     Value::Object(map)
 }
 
@@ -80,7 +81,8 @@ fn schema_in(s: &Schema, dialect: Dialect) -> Value {
         out.insert("items".into(), schema_in(items, dialect));
     } else if s.ty == Some(Type::Array) && !s.one_of.is_empty() {
         // The variants differ only in their items; any of them may apply.
-        let variants: Vec<Value> = s.one_of.iter().filter_map(|v| v.items.as_deref()).map(|i| schema_in(i, dialect)).collect();
+        let variants: Vec<Value> =
+            s.one_of.iter().filter_map(|v| v.items.as_deref()).map(|i| schema_in(i, dialect)).collect();
         if !variants.is_empty() {
             out.insert("items".into(), json!({ "anyOf": variants }));
         }
@@ -88,12 +90,12 @@ fn schema_in(s: &Schema, dialect: Dialect) -> Value {
     if let (Dialect::Describe, Some(Format::PropertyString(keys))) = (dialect, &s.format) {
         out.insert("x-property-string".into(), property_string_keys(keys));
     }
-    if let Some(obj) = &s.properties {
-        if let Value::Object(o) = object(obj, dialect) {
-            for (k, v) in o {
-                if k != "type" {
-                    out.insert(k, v);
-                }
+    if let Some(obj) = &s.properties
+        && let Value::Object(o) = object(obj, dialect)
+    {
+        for (k, v) in o {
+            if k != "type" {
+                out.insert(k, v);
             }
         }
     }
@@ -136,10 +138,10 @@ fn describe(s: &Schema) -> String {
         }
         None => {}
     }
-    if !matches!(s.format, Some(Format::PropertyString(_))) {
-        if let Some(fd) = &s.format_description {
-            parts.push(format!("Format: {fd}"));
-        }
+    if !matches!(s.format, Some(Format::PropertyString(_)))
+        && let Some(fd) = &s.format_description
+    {
+        parts.push(format!("Format: {fd}"));
     }
     if let Some(alias) = &s.alias {
         parts.push(format!("Alias for '{alias}'."));

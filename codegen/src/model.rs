@@ -55,10 +55,7 @@ impl Endpoint {
 
     /// The placeholder names in the path, in order.
     pub fn placeholders(&self) -> Vec<&str> {
-        self.path
-            .split('/')
-            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .collect()
+        self.path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect()
     }
 }
 
@@ -216,7 +213,8 @@ impl Api {
                 stack.extend(children);
             }
         }
-        endpoints.sort_by(|a, b| (a.path.as_str(), method_rank(&a.method)).cmp(&(b.path.as_str(), method_rank(&b.method))));
+        endpoints
+            .sort_by(|a, b| (a.path.as_str(), method_rank(&a.method)).cmp(&(b.path.as_str(), method_rank(&b.method))));
         Ok(Api { endpoints })
     }
 
@@ -380,9 +378,7 @@ impl Cx<'_> {
         }
         let ty = match obj.get("type") {
             None | Some(Value::Null) => None,
-            Some(Value::String(t)) => {
-                Some(Type::parse(t).ok_or_else(|| self.err(at, format!("unknown type '{t}'")))?)
-            }
+            Some(Value::String(t)) => Some(Type::parse(t).ok_or_else(|| self.err(at, format!("unknown type '{t}'")))?),
             Some(other) => return Err(self.err(at, format!("'type' must be a string, got {other}"))),
         };
         let enum_values = match obj.get("enum") {
@@ -555,14 +551,12 @@ mod tests {
 
     #[test]
     fn perl_quirks_are_read() {
-        let a = api(
-            r#"{"additionalProperties":0,"properties":{
+        let a = api(r#"{"additionalProperties":0,"properties":{
                 "id":{"type":"string"},
                 "a":{"type":"boolean","optional":"1","default":"1"},
                 "b":{"type":"integer","minimum":"1","maximum":"16777216","default":null},
                 "c":{"type":"string","enum":null,"optional":1},
-                "d":{"type":"number","minimum":0.5,"optional":1}}}"#,
-        )
+                "d":{"type":"number","minimum":0.5,"optional":1}}}"#)
         .unwrap();
         let ep = &a.endpoints[0];
         assert!(ep.protected && ep.allowtoken);
@@ -589,14 +583,12 @@ mod tests {
 
     #[test]
     fn property_strings_and_one_of() {
-        let a = api(
-            r#"{"properties":{"net[n]":{"type":"string","format":{
+        let a = api(r#"{"properties":{"net[n]":{"type":"string","format":{
                 "model":{"type":"string","enum":["virtio","e1000"],"default_key":1},
                 "e1000":{"alias":"macaddr","keyAlias":"model"},
                 "macaddr":{"type":"string","optional":1}}},
               "delete":{"type":"array","type-property":"protocol","oneOf":[
-                {"type":"array","instance-types":["bgp"],"items":{"type":"string","enum":["x"]}}]}}}"#,
-        )
+                {"type":"array","instance-types":["bgp"],"items":{"type":"string","enum":["x"]}}]}}}"#)
         .unwrap();
         let props = &a.endpoints[0].parameters.properties;
         let Some(Format::PropertyString(obj)) = &props[1].1.format else { panic!("not a property string") };

@@ -51,11 +51,11 @@ fn split_long_repeat(body: &str) -> (String, Option<(u32, u32)>) {
     if let HirKind::Repetition(rep) = node.kind() {
         let one_char = matches!(rep.sub.kind(), HirKind::Class(_))
             || matches!(rep.sub.kind(), HirKind::Literal(l) if std::str::from_utf8(&l.0).is_ok_and(|s| s.chars().count() == 1));
-        if let (true, Some(max)) = (one_char, rep.max) {
-            if max > MAX_INLINE_REPEAT {
-                let star = Hir::repetition(Repetition { min: 0, max: None, greedy: true, sub: rep.sub.clone() });
-                return (star.to_string(), Some((rep.min, max)));
-            }
+        if let (true, Some(max)) = (one_char, rep.max)
+            && max > MAX_INLINE_REPEAT
+        {
+            let star = Hir::repetition(Repetition { min: 0, max: None, greedy: true, sub: rep.sub.clone() });
+            return (star.to_string(), Some((rep.min, max)));
         }
     }
     (body.to_owned(), None)
@@ -177,7 +177,10 @@ fn translate_escape(next: char, chars: &[char], i: &mut usize, in_class: bool, p
             // `\xHH` or `\x{HHHH}`: the same in both dialects.
             let mut s = String::from(r"\x");
             if chars.get(*i) == Some(&'{') {
-                let end = chars[*i..].iter().position(|c| *c == '}').ok_or_else(|| format!("pattern /{perl}/ has an unterminated \\x{{"))?;
+                let end = chars[*i..]
+                    .iter()
+                    .position(|c| *c == '}')
+                    .ok_or_else(|| format!("pattern /{perl}/ has an unterminated \\x{{"))?;
                 s.extend(&chars[*i..*i + end + 1]);
                 *i += end + 1;
             } else {
@@ -191,7 +194,10 @@ fn translate_escape(next: char, chars: &[char], i: &mut usize, in_class: bool, p
             // Unicode properties: `\pL` or `\p{...}`, the same in both dialects.
             let mut s = format!("\\{next}");
             if chars.get(*i) == Some(&'{') {
-                let end = chars[*i..].iter().position(|c| *c == '}').ok_or_else(|| format!("pattern /{perl}/ has an unterminated \\p{{"))?;
+                let end = chars[*i..]
+                    .iter()
+                    .position(|c| *c == '}')
+                    .ok_or_else(|| format!("pattern /{perl}/ has an unterminated \\p{{"))?;
                 s.extend(&chars[*i..*i + end + 1]);
                 *i += end + 1;
             } else if let Some(c) = chars.get(*i) {
@@ -232,7 +238,10 @@ fn translate_group_start(chars: &[char], i: &mut usize, perl: &str) -> Result<St
             Ok("(?".to_owned())
         }
         Some('#') => {
-            let end = chars[*i..].iter().position(|c| *c == ')').ok_or_else(|| format!("pattern /{perl}/ has an unterminated comment"))?;
+            let end = chars[*i..]
+                .iter()
+                .position(|c| *c == ')')
+                .ok_or_else(|| format!("pattern /{perl}/ has an unterminated comment"))?;
             *i += end + 1;
             Ok(String::new())
         }
@@ -270,7 +279,11 @@ fn translate_group_start(chars: &[char], i: &mut usize, perl: &str) -> Result<St
                             (_, false) => format!("(?{flags})"),
                         });
                     }
-                    Some(c) => return Err(format!("pattern /{perl}/ uses the group flag '{c}', which the translation does not know")),
+                    Some(c) => {
+                        return Err(format!(
+                            "pattern /{perl}/ uses the group flag '{c}', which the translation does not know"
+                        ));
+                    }
                     None => return Err(format!("pattern /{perl}/ has an unterminated group")),
                 }
                 *i += 1;
@@ -296,7 +309,9 @@ fn translate_brace(chars: &[char]) -> (String, usize) {
         let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
         let ok = match &hi {
             None => digits(&lo),
-            Some(hi) => (digits(&lo) || lo.is_empty()) && (digits(hi) || hi.is_empty()) && !(lo.is_empty() && hi.is_empty()),
+            Some(hi) => {
+                (digits(&lo) || lo.is_empty()) && (digits(hi) || hi.is_empty()) && !(lo.is_empty() && hi.is_empty())
+            }
         };
         if ok {
             let text = match hi {

@@ -38,7 +38,8 @@ fn import_is_byte_identical_across_runs_and_formats() {
     // Importing the normal form again, and the same tree wrapped as apidoc.js, give the same bytes.
     let js = root.join("apidoc.js");
     let tree = std::fs::read_to_string(fixtures().join("quirks.json")).unwrap();
-    std::fs::write(&js, format!("// viewer\nconst apiSchema = {tree};\n\nfunction render() {{ return [1, 2]; }}\n")).unwrap();
+    std::fs::write(&js, format!("// viewer\nconst apiSchema = {tree};\n\nfunction render() {{ return [1, 2]; }}\n"))
+        .unwrap();
     for source in [root.join("apidoc/apidoc.json"), js] {
         let out_file = root.join("again.json");
         let out = codegen(&["import", source.to_str().unwrap(), "-o", out_file.to_str().unwrap()]);
@@ -83,7 +84,14 @@ fn curated_endpoint_removed_from_schema_fails_naming_it() {
     let root = scratch("vanish");
     let list = root.join("apidoc/curated-tools.txt");
     let text_before = std::fs::read_to_string(&list).unwrap();
-    std::fs::write(&list, text_before.replace("update_widget | PUT /widgets/{id} | idempotent | id", "update_widget | PUT /widgets/{id} | idempotent | id, colour")).unwrap();
+    std::fs::write(
+        &list,
+        text_before.replace(
+            "update_widget | PUT /widgets/{id} | idempotent | id",
+            "update_widget | PUT /widgets/{id} | idempotent | id, colour",
+        ),
+    )
+    .unwrap();
     let out = codegen(&["check", "--root", root.to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(text(&out).contains("parameter 'colour' of PUT /widgets/{id} is not in the schema"), "{}", text(&out));
@@ -103,9 +111,20 @@ fn diff_reports_changes_as_markdown() {
     let old = root.join("old.json");
     let tree = std::fs::read_to_string(fixtures().join("quirks.json")).unwrap();
     // The "old" schema lacks the DELETE method and has a narrower tag range.
-    let older = tree.replace("\"maximum\": 4094", "\"maximum\": 1000").replace("\"DELETE\": {", "\"GET\": {").replace("\"method\": \"DELETE\"", "\"method\": \"GET\"");
+    let older = tree
+        .replace("\"maximum\": 4094", "\"maximum\": 1000")
+        .replace("\"DELETE\": {", "\"GET\": {")
+        .replace("\"method\": \"DELETE\"", "\"method\": \"GET\"");
     std::fs::write(&old, older).unwrap();
-    let out = codegen(&["diff", old.to_str().unwrap(), fixtures().join("quirks.json").to_str().unwrap(), "--old-name", "A", "--new-name", "B"]);
+    let out = codegen(&[
+        "diff",
+        old.to_str().unwrap(),
+        fixtures().join("quirks.json").to_str().unwrap(),
+        "--old-name",
+        "A",
+        "--new-name",
+        "B",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(md.starts_with("# Proxmox VE API changes: A -> B\n"), "{md}");
@@ -147,7 +166,14 @@ fn import_from_an_https_url() {
         handle.join().unwrap()
     };
     let out_arg = out_file.to_str().unwrap().to_owned();
-    let ok = run(vec!["import".into(), url.clone(), "-o".into(), out_arg.clone(), "--ca-file".into(), ca.to_str().unwrap().into()]);
+    let ok = run(vec![
+        "import".into(),
+        url.clone(),
+        "-o".into(),
+        out_arg.clone(),
+        "--ca-file".into(),
+        ca.to_str().unwrap().into(),
+    ]);
     assert!(ok.status.success(), "{}", text(&ok));
     assert_eq!(std::fs::read(&out_file).unwrap(), std::fs::read(root.join("apidoc/apidoc.json")).unwrap());
     let refused = run(vec!["import".into(), url.clone(), "-o".into(), out_arg.clone()]);

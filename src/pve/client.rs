@@ -140,7 +140,9 @@ impl PveClient {
         let bases = cluster
             .nodes
             .iter()
-            .map(|n| reqwest::Url::parse(&format!("{}/api2/json", n.base_url())).map_err(|e| setup(format!("node {n}: {e}"))))
+            .map(|n| {
+                reqwest::Url::parse(&format!("{}/api2/json", n.base_url())).map_err(|e| setup(format!("node {n}: {e}")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(PveClient {
             cluster: cluster.clone(),

@@ -41,7 +41,8 @@ pub(crate) fn decode(answer: &Answer) -> Decoded {
     let success = (200..300).contains(&answer.status);
     if success {
         // A struct also deserializes from an array; PVE's envelope is an object.
-        let envelope = if is_object(&answer.body) { serde_json::from_slice::<Envelope<'_>>(&answer.body).ok() } else { None };
+        let envelope =
+            if is_object(&answer.body) { serde_json::from_slice::<Envelope<'_>>(&answer.body).ok() } else { None };
         return match envelope {
             Some(Envelope { data: Some(raw) }) => Decoded::Data(raw.to_owned()),
             Some(Envelope { data: None }) => Decoded::Data(null()),

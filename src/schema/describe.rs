@@ -26,7 +26,8 @@ pub fn describe(path: &str, method: Option<&str>, parameter: Option<&str>) -> Re
         });
     }
     if let Some(m) = method {
-        let wanted = Method::parse(m).ok_or_else(|| format!("unknown method '{m}' (expected GET, POST, PUT or DELETE)"))?;
+        let wanted =
+            Method::parse(m).ok_or_else(|| format!("unknown method '{m}' (expected GET, POST, PUT or DELETE)"))?;
         let allowed: Vec<&str> = endpoints.iter().map(|e| e.method.as_str()).collect();
         endpoints.retain(|e| e.method == wanted);
         if endpoints.is_empty() {
@@ -51,13 +52,8 @@ fn describe_method(ep: &'static Endpoint, parameter: Option<&str>) -> Result<Val
     out.insert("method".into(), Value::from(ep.method.as_str()));
     out.insert("description".into(), Value::from(ep.description.trim()));
     out.insert("parameters".into(), compact_parameters(ep, params));
-    let property_strings: Vec<String> = ep
-        .params
-        .props
-        .iter()
-        .filter(|p| is_property_string(p))
-        .map(display_name)
-        .collect();
+    let property_strings: Vec<String> =
+        ep.params.props.iter().filter(|p| is_property_string(p)).map(display_name).collect();
     if !property_strings.is_empty() {
         out.insert(
             "property_strings".into(),
@@ -68,7 +64,10 @@ fn describe_method(ep: &'static Endpoint, parameter: Option<&str>) -> Result<Val
         );
     }
     out.insert("returns".into(), serde_json::from_str(ep.returns_json).unwrap_or(Value::Null));
-    out.insert("permissions".into(), ep.permissions_json.and_then(|p| serde_json::from_str(p).ok()).unwrap_or(Value::Null));
+    out.insert(
+        "permissions".into(),
+        ep.permissions_json.and_then(|p| serde_json::from_str(p).ok()).unwrap_or(Value::Null),
+    );
     out.insert("protected".into(), Value::Bool(ep.protected));
     out.insert("allowtoken".into(), Value::Bool(ep.allowtoken));
     out.insert("local_checks".into(), local_checks(ep));
@@ -81,10 +80,10 @@ fn compact_parameters(ep: &Endpoint, mut params: Value) -> Value {
         for (name, schema) in props.iter_mut() {
             if let Some(obj) = schema.as_object_mut() {
                 obj.remove("x-property-string");
-                if let Some(stem) = name.strip_suffix("[n]") {
-                    if ep.params.get_indexed(stem).is_some() {
-                        obj.insert("x-indices".into(), Value::from(format!("{stem}0 to {stem}{}", max_index(stem))));
-                    }
+                if let Some(stem) = name.strip_suffix("[n]")
+                    && ep.params.get_indexed(stem).is_some()
+                {
+                    obj.insert("x-indices".into(), Value::from(format!("{stem}0 to {stem}{}", max_index(stem))));
                 }
             }
         }
@@ -94,14 +93,10 @@ fn compact_parameters(ep: &Endpoint, mut params: Value) -> Value {
 
 fn describe_parameter(ep: &'static Endpoint, params: &Value, name: &str) -> Result<Value, String> {
     let stem = name.trim_end_matches("[n]").trim_end_matches(|c: char| c.is_ascii_digit());
-    let prop = ep
-        .params
-        .get(name)
-        .or_else(|| ep.params.get_indexed(stem))
-        .ok_or_else(|| {
-            let names: Vec<String> = ep.params.props.iter().map(display_name).collect();
-            format!("{} has no parameter '{name}' (it has: {})", ep.id(), names.join(", "))
-        })?;
+    let prop = ep.params.get(name).or_else(|| ep.params.get_indexed(stem)).ok_or_else(|| {
+        let names: Vec<String> = ep.params.props.iter().map(display_name).collect();
+        format!("{} has no parameter '{name}' (it has: {})", ep.id(), names.join(", "))
+    })?;
     let key = display_name(prop);
     let mut schema = params["properties"][&key].clone();
     if let (Format::Named(format), Some(obj)) = (&prop.schema.format, schema.as_object_mut()) {
@@ -111,15 +106,15 @@ fn describe_parameter(ep: &'static Endpoint, params: &Value, name: &str) -> Resu
         obj.insert("x-format".into(), Value::from(*format));
         obj.insert("x-format-check".into(), Value::from(format_check(format)));
     }
-    if prop.indexed {
-        if let Some(obj) = schema.as_object_mut() {
-            obj.insert("x-indices".into(), Value::from(format!("{0}0 to {0}{1}", prop.name, max_index(prop.name))));
-        }
+    if prop.indexed
+        && let Some(obj) = schema.as_object_mut()
+    {
+        obj.insert("x-indices".into(), Value::from(format!("{0}0 to {0}{1}", prop.name, max_index(prop.name))));
     }
-    if let Some(p) = prop.schema.pattern {
-        if let Some(obj) = schema.as_object_mut() {
-            obj.insert("x-pattern".into(), Value::from(p.perl));
-        }
+    if let Some(p) = prop.schema.pattern
+        && let Some(obj) = schema.as_object_mut()
+    {
+        obj.insert("x-pattern".into(), Value::from(p.perl));
     }
     Ok(json!({
         "method": ep.method.as_str(),
@@ -163,10 +158,10 @@ fn local_checks(ep: &Endpoint) -> Value {
                 Format::PropertyString(o) => collect(o.props, out),
                 Format::None => {}
             }
-            if let Some(items) = p.schema.items {
-                if let Format::Named(f) = items.format {
-                    out.insert(f.to_owned(), Value::from(format_check(f)));
-                }
+            if let Some(items) = p.schema.items
+                && let Format::Named(f) = items.format
+            {
+                out.insert(f.to_owned(), Value::from(format_check(f)));
             }
         }
     }
@@ -186,7 +181,8 @@ mod tests {
         let by_template = describe("/nodes/{node}/qemu/{vmid}/config", None, None).unwrap();
         let by_path = describe("/nodes/pve1/qemu/100/config", None, None).unwrap();
         assert_eq!(by_template, by_path);
-        let methods: Vec<&str> = by_template["methods"].as_array().unwrap().iter().map(|m| m["method"].as_str().unwrap()).collect();
+        let methods: Vec<&str> =
+            by_template["methods"].as_array().unwrap().iter().map(|m| m["method"].as_str().unwrap()).collect();
         assert_eq!(methods, ["GET", "POST", "PUT"]);
         assert_eq!(by_template["schema"], "Proxmox VE 9.2");
     }

@@ -28,7 +28,7 @@ pub mod curated {
     include!(concat!(env!("OUT_DIR"), "/curated.rs"));
 }
 
-pub use tables::{ENDPOINTS, PATTERNS, REGISTERED_FORMATS, REGISTERED_FORMAT_DOCS};
+pub use tables::{ENDPOINTS, PATTERNS, REGISTERED_FORMAT_DOCS, REGISTERED_FORMATS};
 
 /// The Proxmox VE release the vendored schema describes.
 pub const PVE_VERSION: &str = "9.2";
@@ -112,7 +112,9 @@ mod tests {
         }
         let config = ENDPOINTS.iter().find(|e| e.method == Method::Post && e.path == "/nodes/{node}/qemu").unwrap();
         assert!(config.params.get("numa").is_some_and(|p| p.schema.ty == Type::Boolean));
-        assert!(config.params.get_indexed("numa").is_some_and(|p| matches!(p.schema.format, Format::PropertyString(_))));
+        assert!(
+            config.params.get_indexed("numa").is_some_and(|p| matches!(p.schema.format, Format::PropertyString(_)))
+        );
         assert!(config.params.get_indexed("net").is_some());
         assert!(config.params.get("net").is_none());
     }

@@ -13,8 +13,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::LazyLock;
 
-use super::types::{Endpoint, Method, Segment};
 use super::ENDPOINTS;
+use super::types::{Endpoint, Method, Segment};
 
 /// The placeholders that take the rest of the path (see PVE-SEMANTICS.md).
 const REST_PLACEHOLDERS: [(&str, &str); 4] = [
@@ -119,7 +119,9 @@ pub fn split_path(raw: &str) -> Result<Vec<PathSegment<'_>>, PathError> {
     }
     let scheme = |s: &str| path.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s));
     if path.contains("://") || path.starts_with("//") || scheme("http:") || scheme("https:") {
-        return refuse("expected an API path like /nodes/{node}/qemu, not a URL (the cluster's address comes from the configuration)");
+        return refuse(
+            "expected an API path like /nodes/{node}/qemu, not a URL (the cluster's address comes from the configuration)",
+        );
     }
     if path.contains('\\') {
         return refuse("the path contains a backslash");
@@ -166,7 +168,10 @@ fn decode_segment(raw: &str) -> Result<PathSegment<'_>, PathError> {
             i += 1;
             continue;
         }
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
         let Some(b) = hex else {
             return refuse(format!("'{raw}' has an invalid percent-escape (expected %XX with two hex digits)"));
         };
@@ -180,7 +185,8 @@ fn decode_segment(raw: &str) -> Result<PathSegment<'_>, PathError> {
         out.push(b);
         i += 3;
     }
-    let value = String::from_utf8(out).map_err(|_| PathError::Refused(format!("'{raw}' does not decode to UTF-8 text")))?;
+    let value =
+        String::from_utf8(out).map_err(|_| PathError::Refused(format!("'{raw}' does not decode to UTF-8 text")))?;
     if value.chars().any(char::is_control) {
         return refuse(format!("'{raw}' decodes to control characters"));
     }
@@ -279,12 +285,11 @@ impl Router {
         let Some(seg) = segs.first() else {
             return node.template.is_some().then_some(at);
         };
-        if !seg.encoded_slash {
-            if let Ok(i) = node.literals.binary_search_by(|(t, _)| (*t).cmp(seg.value.as_ref())) {
-                if let Some(found) = self.walk(node.literals[i].1, &segs[1..], captured) {
-                    return Some(found);
-                }
-            }
+        if !seg.encoded_slash
+            && let Ok(i) = node.literals.binary_search_by(|(t, _)| (*t).cmp(seg.value.as_ref()))
+            && let Some(found) = self.walk(node.literals[i].1, &segs[1..], captured)
+        {
+            return Some(found);
         }
         for &(name, child, rest) in &node.placeholders {
             if rest {
@@ -325,7 +330,8 @@ pub fn resolve(method: &str, raw_path: &str) -> Result<Resolved, PathError> {
     };
     let node = &router.nodes[at];
     let template = node.template.unwrap_or_default();
-    let allowed: Vec<Method> = Method::ALL.iter().zip(&node.methods).filter(|(_, e)| e.is_some()).map(|(m, _)| *m).collect();
+    let allowed: Vec<Method> =
+        Method::ALL.iter().zip(&node.methods).filter(|(_, e)| e.is_some()).map(|(m, _)| *m).collect();
     let Some(m) = Method::parse(method) else {
         return Err(PathError::MethodNotAllowed { template, method: method.to_owned(), allowed });
     };
@@ -485,12 +491,17 @@ mod tests {
         // is literal all the way.
         assert_eq!(ok("GET", "/nodes/qemu/qemu").endpoint.path, "/nodes/{node}/qemu");
         assert_eq!(ok("GET", "/cluster/ha/status/current").endpoint.path, "/cluster/ha/status/current");
-        assert_eq!(ok("GET", "/access/users/root@pam/token/mcp").endpoint.path, "/access/users/{userid}/token/{tokenid}");
+        assert_eq!(
+            ok("GET", "/access/users/root@pam/token/mcp").endpoint.path,
+            "/access/users/{userid}/token/{tokenid}"
+        );
     }
 
     #[test]
     fn unknown_paths_suggest_neighbours() {
-        let Err(PathError::NotFound { path, suggestions }) = resolve("GET", "/nodes/pve/qemu/100/stats") else { panic!() };
+        let Err(PathError::NotFound { path, suggestions }) = resolve("GET", "/nodes/pve/qemu/100/stats") else {
+            panic!()
+        };
         assert_eq!(path, "/nodes/pve/qemu/100/stats");
         assert!(suggestions.contains(&"/nodes/{node}/qemu/{vmid}/status"), "{suggestions:?}");
         let Err(PathError::NotFound { suggestions, .. }) = resolve("GET", "/cluster/resource") else { panic!() };

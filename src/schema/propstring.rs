@@ -24,10 +24,10 @@ pub fn check(name: &str, keys: &'static Object, format: Option<&str>, text: &str
     };
     for (prop, v) in &pairs {
         value::check(Name::nested(name, prop.name), prop.schema, v, Level::PropertyString, out);
-        if let Some(required) = prop.schema.requires {
-            if !pairs.iter().any(|(p, _)| p.name == required) {
-                out.push(Problem::new(format!("{name}.{required}"), format!("is required when '{}' is given", prop.name)));
-            }
+        if let Some(required) = prop.schema.requires
+            && !pairs.iter().any(|(p, _)| p.name == required)
+        {
+            out.push(Problem::new(format!("{name}.{required}"), format!("is required when '{}' is given", prop.name)));
         }
     }
     for prop in keys.props {
@@ -48,7 +48,11 @@ pub fn check(name: &str, keys: &'static Object, format: Option<&str>, text: &str
 }
 
 /// Splits a property string into (key, value) pairs resolved through aliases.
-pub fn parse<'a>(name: &str, keys: &'static Object, text: &'a str) -> Result<Vec<(&'static Prop, Cow<'a, str>)>, Problem> {
+pub fn parse<'a>(
+    name: &str,
+    keys: &'static Object,
+    text: &'a str,
+) -> Result<Vec<(&'static Prop, Cow<'a, str>)>, Problem> {
     let mut pairs: Vec<(&'static Prop, Cow<'a, str>)> = Vec::with_capacity(8);
     let err = |msg: String| Err(Problem::new(name, msg));
     for part in split_parts(text).map_err(|m| Problem::new(name, m))? {
@@ -81,10 +85,10 @@ pub fn parse<'a>(name: &str, keys: &'static Object, text: &'a str) -> Result<Vec
                     return err(format!("duplicate key '{}'", prop.name));
                 }
                 let mut v = unquote(v);
-                if prop.schema.ty == Type::Boolean {
-                    if let Some(b) = value::parse_boolean(&v) {
-                        v = Cow::Borrowed(if b { "1" } else { "0" });
-                    }
+                if prop.schema.ty == Type::Boolean
+                    && let Some(b) = value::parse_boolean(&v)
+                {
+                    v = Cow::Borrowed(if b { "1" } else { "0" });
                 }
                 pairs.push((prop, v));
             }
@@ -97,7 +101,10 @@ pub fn parse<'a>(name: &str, keys: &'static Object, text: &'a str) -> Result<Vec
                     ));
                 };
                 if pairs.iter().any(|(p, _)| std::ptr::eq(*p, default)) {
-                    return err(format!("duplicate key '{}' ('{part}' has no key, so it sets the default key)", default.name));
+                    return err(format!(
+                        "duplicate key '{}' ('{part}' has no key, so it sets the default key)",
+                        default.name
+                    ));
                 }
                 pairs.push((default, unquote(part)));
             }
@@ -166,7 +173,11 @@ fn unknown_key(keys: &Object, k: &str) -> String {
 /// in schema order, each as `key=value`. Booleans become `1`/`0`, arrays are joined with
 /// `;` (PVE's list separator inside property strings), and a value with a comma or quote
 /// is quoted. Unknown keys and nested objects are problems named `name.key`.
-pub fn from_object(name: &str, keys: &'static Object, obj: &serde_json::Map<String, Value>) -> Result<String, Vec<Problem>> {
+pub fn from_object(
+    name: &str,
+    keys: &'static Object,
+    obj: &serde_json::Map<String, Value>,
+) -> Result<String, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut parts: Vec<(bool, usize, String)> = Vec::new();
     for (k, v) in obj {
@@ -186,7 +197,10 @@ pub fn from_object(name: &str, keys: &'static Object, obj: &serde_json::Map<Stri
                         Value::String(s) => texts.push(s.clone()),
                         Value::Number(n) => texts.push(n.to_string()),
                         _ => {
-                            problems.push(Problem::new(format!("{name}.{k}"), "expected a list of strings or numbers".to_owned()));
+                            problems.push(Problem::new(
+                                format!("{name}.{k}"),
+                                "expected a list of strings or numbers".to_owned(),
+                            ));
                             break;
                         }
                     }
@@ -194,7 +208,10 @@ pub fn from_object(name: &str, keys: &'static Object, obj: &serde_json::Map<Stri
                 texts.join(";")
             }
             Value::Object(_) => {
-                problems.push(Problem::new(format!("{name}.{k}"), "expected a string, number or boolean, got an object".to_owned()));
+                problems.push(Problem::new(
+                    format!("{name}.{k}"),
+                    "expected a string, number or boolean, got an object".to_owned(),
+                ));
                 continue;
             }
         };
@@ -209,18 +226,14 @@ pub fn from_object(name: &str, keys: &'static Object, obj: &serde_json::Map<Stri
 }
 
 fn quote(v: &str) -> String {
-    if v.contains([',', '"']) {
-        format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
-    } else {
-        v.to_owned()
-    }
+    if v.contains([',', '"']) { format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")) } else { v.to_owned() }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::types::{Endpoint, Format, Method};
     use crate::schema::ENDPOINTS;
+    use crate::schema::types::{Endpoint, Format, Method};
 
     fn qemu_create() -> &'static Endpoint {
         ENDPOINTS.iter().find(|e| e.method == Method::Post && e.path == "/nodes/{node}/qemu").unwrap()
@@ -258,17 +271,26 @@ mod tests {
             format!("'net0': unknown key 'brige' (expected one of {}); did you mean 'bridge'?", key_list(net()))
         );
         assert_eq!(problems("virtio,bridge=a,bridge=b"), ["'net0': duplicate key 'bridge'"]);
-        assert_eq!(problems("virtio,e1000"), ["'net0': duplicate key 'model' ('e1000' has no key, so it sets the default key)"]);
+        assert_eq!(
+            problems("virtio,e1000"),
+            ["'net0': duplicate key 'model' ('e1000' has no key, so it sets the default key)"]
+        );
         assert_eq!(problems("e1000=AA:BB:CC:DD:EE:FF,model=virtio"), ["'net0': duplicate key 'model'"]);
         assert_eq!(problems("bridge=vmbr0"), ["'net0.model': is required but missing"]);
-        assert_eq!(problems("virtio,bridge="), ["'net0': expected a value for key 'bridge' (write bridge=<value> or leave it out)"]);
+        assert_eq!(
+            problems("virtio,bridge="),
+            ["'net0': expected a value for key 'bridge' (write bridge=<value> or leave it out)"]
+        );
         assert_eq!(problems("virtio,=x"), ["'net0': expected key=value, got '=x' (missing key)"]);
     }
 
     #[test]
     fn values_are_checked_per_key() {
         assert_eq!(problems("virtio,tag=5000"), ["'net0.tag': expected an integer of at most 4094, got '5000'"]);
-        assert_eq!(problems("virtio,firewall=maybe"), ["'net0.firewall': expected a boolean (1/0, yes/no, on/off, true/false), got 'maybe'"]);
+        assert_eq!(
+            problems("virtio,firewall=maybe"),
+            ["'net0.firewall': expected a boolean (1/0, yes/no, on/off, true/false), got 'maybe'"]
+        );
         let p = problems("virtoi");
         assert!(p[0].starts_with("'net0.model': expected one of "), "{p:?}");
         assert!(p[0].ends_with("(did you mean 'virtio'?), got 'virtoi'"), "{p:?}");
@@ -281,12 +303,18 @@ mod tests {
             Format::Named(f) => f,
             _ => panic!("cpu is a named format"),
         };
-        let crate::schema::formats::Verdict::PropertyString(keys) = crate::schema::formats::check(cpu, "") else { panic!() };
+        let crate::schema::formats::Verdict::PropertyString(keys) = crate::schema::formats::check(cpu, "") else {
+            panic!()
+        };
         let mut out = Vec::new();
         check("cpu", keys, Some(cpu), "hots", &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].name, "cpu.cputype");
-        assert!(out[0].message.starts_with("expected a built-in CPU type") && out[0].message.ends_with(", got 'hots'"), "{}", out[0].message);
+        assert!(
+            out[0].message.starts_with("expected a built-in CPU type") && out[0].message.ends_with(", got 'hots'"),
+            "{}",
+            out[0].message
+        );
         let mut out = Vec::new();
         check("cpu", keys, Some(cpu), "custom-mine,flags=+aes", &mut out);
         assert!(out.is_empty(), "custom models are for the cluster to judge: {out:?}");

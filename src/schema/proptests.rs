@@ -85,26 +85,31 @@ fn examples(format: &str) -> Option<&'static [&'static str]> {
 /// one (a format without examples, an unusual pattern).
 fn value(schema: &'static Schema, in_propstring: bool) -> Option<BoxedStrategy<Value>> {
     if let Some(values) = schema.enum_values {
-        return Some(proptest::sample::select(values.to_vec()).prop_map(|v| Value::from(v)).boxed());
+        return Some(proptest::sample::select(values.to_vec()).prop_map(Value::from).boxed());
     }
     match schema.ty {
-        Type::Boolean => Some(
-            if in_propstring {
-                proptest::sample::select(vec!["1", "0", "yes", "off", "true"]).prop_map(Value::from).boxed()
-            } else {
-                prop_oneof![any::<bool>().prop_map(Value::from), Just(Value::from("1")), Just(Value::from("0"))].boxed()
-            },
-        ),
+        Type::Boolean => Some(if in_propstring {
+            proptest::sample::select(vec!["1", "0", "yes", "off", "true"]).prop_map(Value::from).boxed()
+        } else {
+            prop_oneof![any::<bool>().prop_map(Value::from), Just(Value::from("1")), Just(Value::from("0"))].boxed()
+        }),
         Type::Integer => {
             let vmid = matches!(schema.format, Format::Named("pve-vmid"));
             let lo = schema.minimum.map_or(if vmid { 100 } else { 0 }, |m| m.ceil() as i64);
             let hi = schema.maximum.map_or(lo.saturating_add(100_000), |m| m.floor() as i64);
-            (lo <= hi).then(|| prop_oneof![(lo..=hi).prop_map(Value::from), (lo..=hi).prop_map(|n| Value::from(n.to_string()))].boxed())
+            (lo <= hi).then(|| {
+                prop_oneof![(lo..=hi).prop_map(Value::from), (lo..=hi).prop_map(|n| Value::from(n.to_string()))].boxed()
+            })
         }
         Type::Number => {
             let lo = schema.minimum.unwrap_or(0.0);
             let hi = schema.maximum.unwrap_or(lo + 1000.0);
-            (lo <= hi).then(|| (lo..=hi).prop_map(|f| Value::from((f * 4.0).round() / 4.0)).prop_filter("in range", move |v| v.as_f64().is_some_and(|f| f >= lo && f <= hi)).boxed())
+            (lo <= hi).then(|| {
+                (lo..=hi)
+                    .prop_map(|f| Value::from((f * 4.0).round() / 4.0))
+                    .prop_filter("in range", move |v| v.as_f64().is_some_and(|f| f >= lo && f <= hi))
+                    .boxed()
+            })
         }
         Type::Array => {
             let item = value(schema.items?, false)?;
@@ -145,7 +150,13 @@ fn string(schema: &'static Schema, in_propstring: bool) -> Option<BoxedStrategy<
         },
     };
     let quoted_ok = !in_propstring;
-    Some(base.prop_filter("fits the length limits", move |s| fits(s) && (quoted_ok || !s.contains([',', '"', '\n', '=']))).prop_map(Value::from).boxed())
+    Some(
+        base.prop_filter("fits the length limits", move |s| {
+            fits(s) && (quoted_ok || !s.contains([',', '"', '\n', '=']))
+        })
+        .prop_map(Value::from)
+        .boxed(),
+    )
 }
 
 /// A property string built key by key: required keys always, optional ones sometimes, the
@@ -158,7 +169,7 @@ fn property_string(keys: &'static Object, format: Option<&str>) -> Option<BoxedS
         // when optional.
         let tied = prop.schema.requires.is_some() || !prop.schema.instance_types.is_empty();
         let v = match value(prop.schema, true) {
-            Some(v) if !(tied && !needed) => v,
+            Some(v) if !tied || needed => v,
             _ if needed => return None,
             _ => continue,
         };
@@ -210,7 +221,10 @@ fn call(ep: &'static Endpoint) -> Option<BoxedStrategy<(String, Value)>> {
             Segment::Literal(l) => path_parts.push(Just(format!("/{l}")).boxed()),
             Segment::Placeholder(name) => {
                 let v = match ep.params.get(name) {
-                    Some(p) => value(p.schema, false)?.prop_map(|v| text_of(&v)).prop_filter("a path segment", |s| !s.is_empty() && s != "." && s != "..").boxed(),
+                    Some(p) => value(p.schema, false)?
+                        .prop_map(|v| text_of(&v))
+                        .prop_filter("a path segment", |s| !s.is_empty() && s != "." && s != "..")
+                        .boxed(),
                     None => "[a-z0-9]{1,8}".boxed(),
                 };
                 path_parts.push(v.prop_map(|s| format!("/{}", super::path::encode_segment(&s))).boxed());
@@ -220,7 +234,8 @@ fn call(ep: &'static Endpoint) -> Option<BoxedStrategy<(String, Value)>> {
     let mut params: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
     for prop in ep.params.props.iter().filter(|p| !placeholder(ep, p.name)) {
         let needed = !prop.schema.optional && !prop.indexed;
-        let tied = prop.schema.requires.is_some() || !prop.schema.instance_types.is_empty() || !prop.schema.one_of.is_empty();
+        let tied =
+            prop.schema.requires.is_some() || !prop.schema.instance_types.is_empty() || !prop.schema.one_of.is_empty();
         let Some(v) = value(prop.schema, false).filter(|_| needed || !tied) else {
             if needed {
                 return None;
@@ -280,7 +295,10 @@ fn the_format_examples_are_valid() {
     for (format, values) in EXAMPLES {
         for v in *values {
             let verdict = formats::check(format, v);
-            assert!(matches!(verdict, Verdict::Valid | Verdict::NotChecked(_) | Verdict::PropertyString(_)), "{format}: {v:?}: {verdict:?}");
+            assert!(
+                matches!(verdict, Verdict::Valid | Verdict::NotChecked(_) | Verdict::PropertyString(_)),
+                "{format}: {v:?}: {verdict:?}"
+            );
         }
     }
 }
@@ -308,7 +326,11 @@ fn calls_generated_from_every_schema_validate() {
     eprintln!("generated {generated} of {} endpoints; skipped: {skipped:?}", ENDPOINTS.len());
     // Nearly every endpoint can be generated; the rest need values this generator cannot
     // make (listed to keep the figure honest).
-    assert!(generated * 100 >= ENDPOINTS.len() * 95, "only {generated} of {} endpoints generated; skipped: {skipped:#?}", ENDPOINTS.len());
+    assert!(
+        generated * 100 >= ENDPOINTS.len() * 95,
+        "only {generated} of {} endpoints generated; skipped: {skipped:#?}",
+        ENDPOINTS.len()
+    );
 }
 
 proptest! {
@@ -365,7 +387,8 @@ fn arb_json() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(3, 24, 6, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            proptest::collection::btree_map("[a-z0-9]{1,8}", inner, 0..5).prop_map(|m| Value::Object(m.into_iter().collect())),
+            proptest::collection::btree_map("[a-z0-9]{1,8}", inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }

@@ -11,8 +11,8 @@ use std::sync::LazyLock;
 
 use serde::Serialize;
 
-use super::types::{Endpoint, Method};
 use super::ENDPOINTS;
+use super::types::{Endpoint, Method};
 
 /// One search hit.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -63,7 +63,8 @@ const METHOD_WORDS: [(Method, &[&str]); 4] = [
     (Method::Delete, &["delete", "remove", "destroy", "drop", "purge"]),
 ];
 
-const STOP_WORDS: [&str; 16] = ["a", "an", "the", "of", "to", "and", "or", "for", "in", "on", "is", "it", "this", "with", "be", "by"];
+const STOP_WORDS: [&str; 16] =
+    ["a", "an", "the", "of", "to", "and", "or", "for", "in", "on", "is", "it", "this", "with", "be", "by"];
 
 struct Doc {
     /// Weighted term frequency per word.
@@ -111,11 +112,11 @@ impl Index {
                     len += w;
                 }
             };
-            let literal_path: String =
-                ep.path.split('/').filter(|s| !s.starts_with('{')).collect::<Vec<_>>().join(" ");
+            let literal_path: String = ep.path.split('/').filter(|s| !s.starts_with('{')).collect::<Vec<_>>().join(" ");
             add(&literal_path, W_PATH);
             add(ep.name, W_NAME);
-            let verbs = METHOD_WORDS.iter().find(|(m, _)| *m == ep.method).map(|(_, w)| w.join(" ")).unwrap_or_default();
+            let verbs =
+                METHOD_WORDS.iter().find(|(m, _)| *m == ep.method).map(|(_, w)| w.join(" ")).unwrap_or_default();
             add(&verbs, W_METHOD);
             add(ep.description, W_DESCRIPTION);
             let params: Vec<&str> = ep.params.props.iter().map(|p| p.name).collect();
@@ -188,10 +189,17 @@ pub fn search(query: &str, limit: usize) -> Vec<Hit> {
                     score += 10.0;
                 }
             }
-            (score > 0.0).then(|| Hit { method: ep.method.as_str(), path: ep.path, description: first_sentence(ep.description), score })
+            (score > 0.0).then(|| Hit {
+                method: ep.method.as_str(),
+                path: ep.path,
+                description: first_sentence(ep.description),
+                score,
+            })
         })
         .collect();
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.path.cmp(b.path)).then_with(|| a.method.cmp(b.method)));
+    hits.sort_by(|a, b| {
+        b.score.total_cmp(&a.score).then_with(|| a.path.cmp(b.path)).then_with(|| a.method.cmp(b.method))
+    });
     hits.truncate(limit.clamp(1, 50));
     hits
 }

@@ -199,7 +199,8 @@ pub fn validate_resolved(resolved: &Resolved, params: &Map<String, Value>) -> Re
         }
         given.push(Given { name, prop, wire, placeholder: false });
     }
-    let additional = if ACCEPTS_ANY.contains(&(ep.method, ep.path)) { Additional::Allowed } else { ep.params.additional };
+    let additional =
+        if ACCEPTS_ANY.contains(&(ep.method, ep.path)) { Additional::Allowed } else { ep.params.additional };
     let mut sent: Vec<(String, String)> = Vec::with_capacity(given.len());
     for g in &given {
         match g.prop {
@@ -227,7 +228,12 @@ pub fn validate_resolved(resolved: &Resolved, params: &Map<String, Value>) -> Re
         return Err(CallError::Params(ParamErrors { endpoint: ep.id(), hints: hints(ep, &problems), problems }));
     }
     sent.sort();
-    Ok(ValidCall { endpoint: ep, path: resolved.concrete_path(), params: sent, placeholders: resolved.placeholders.clone() })
+    Ok(ValidCall {
+        endpoint: ep,
+        path: resolved.concrete_path(),
+        params: sent,
+        placeholders: resolved.placeholders.clone(),
+    })
 }
 
 /// How to write each parameter that had a problem (typetext or format description).
@@ -296,7 +302,8 @@ fn lookup(ep: &Endpoint, name: &str) -> Option<&'static Prop> {
 /// The index of `name` for `stem` when it is a valid one (`net07` and `net32` are not).
 fn index_of(stem: &str, name: &str) -> Option<u32> {
     let digits = name.strip_prefix(stem)?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || (digits.len() > 1 && digits.starts_with('0')) {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || (digits.len() > 1 && digits.starts_with('0'))
+    {
         return None;
     }
     let n: u32 = digits.parse().ok()?;
@@ -351,7 +358,10 @@ fn to_wire<'a>(name: &str, prop: Option<&'static Prop>, v: &'a Value) -> Result<
                 match scalar(item) {
                     Some(t) => texts.push(t),
                     None => {
-                        return Err(vec![Problem::new(name, format!("expected a list of strings or numbers, got a list with {}", json_kind(item)))]);
+                        return Err(vec![Problem::new(
+                            name,
+                            format!("expected a list of strings or numbers, got a list with {}", json_kind(item)),
+                        )]);
                     }
                 }
             }
@@ -385,10 +395,10 @@ fn to_wire<'a>(name: &str, prop: Option<&'static Prop>, v: &'a Value) -> Result<
 
 /// JSON number text; an integral float for an integer parameter is written as an integer.
 fn number_text(n: &serde_json::Number, ty: Option<Type>) -> String {
-    if ty == Some(Type::Integer) {
-        if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15 && !n.is_i64() && !n.is_u64()) {
-            return format!("{}", f as i64);
-        }
+    if ty == Some(Type::Integer)
+        && let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15 && !n.is_i64() && !n.is_u64())
+    {
+        return format!("{}", f as i64);
     }
     n.to_string()
 }
@@ -422,18 +432,20 @@ fn check_param(name: &str, schema: &'static Schema, wire: &Wire<'_>, given: &[Gi
             Wire::Many(_) => None,
         })
     };
-    if let (Some(tp), false) = (schema.type_property, schema.instance_types.is_empty()) {
-        if let Some(t) = value_of(tp) {
-            if !schema.instance_types.contains(&t) {
-                out.push(Problem::new(name, format!("is only allowed when '{tp}' is {}, and '{tp}' is '{t}'", schema.instance_types.join(" or "))));
-                return;
-            }
-        }
+    if let (Some(tp), false) = (schema.type_property, schema.instance_types.is_empty())
+        && let Some(t) = value_of(tp)
+        && !schema.instance_types.contains(&t)
+    {
+        out.push(Problem::new(
+            name,
+            format!("is only allowed when '{tp}' is {}, and '{tp}' is '{t}'", schema.instance_types.join(" or ")),
+        ));
+        return;
     }
-    if let Some(required) = schema.requires {
-        if !given.iter().any(|g| g.name == required) {
-            out.push(Problem::new(required, format!("is required when '{name}' is given")));
-        }
+    if let Some(required) = schema.requires
+        && !given.iter().any(|g| g.name == required)
+    {
+        out.push(Problem::new(required, format!("is required when '{name}' is given")));
     }
     if !schema.one_of.is_empty() {
         let chosen: Vec<&'static Schema> = match schema.type_property.and_then(value_of) {

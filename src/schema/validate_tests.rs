@@ -31,7 +31,10 @@ fn the_issue_examples() {
     let call = ok("POST", CONFIG, json!({"net0": "virtio,bridge=vmbr0", "cores": "4"}));
     assert_eq!(call.path, CONFIG);
     assert_eq!(pairs(&call), [("cores", "4"), ("net0", "virtio,bridge=vmbr0")]);
-    assert_eq!(errors("POST", CONFIG, json!({"net0": "virtio,bridge=vmbr0", "cores": 0})), ["'cores': expected an integer of at least 1, got '0'"]);
+    assert_eq!(
+        errors("POST", CONFIG, json!({"net0": "virtio,bridge=vmbr0", "cores": 0})),
+        ["'cores': expected an integer of at least 1, got '0'"]
+    );
     let e = errors("POST", CONFIG, json!({"net0": "virtio,brige=vmbr0"}));
     assert!(e[0].starts_with("'net0': unknown key 'brige' (expected one of "), "{e:?}");
     assert!(e[0].ends_with("; did you mean 'bridge'?"), "{e:?}");
@@ -48,9 +51,20 @@ fn values_as_json_types_or_form_strings() {
     // Booleans: JSON booleans become 1/0; top-level strings must be 0 or 1.
     assert_eq!(pairs(&ok("POST", CONFIG, json!({"onboot": true, "acpi": false}))), [("acpi", "0"), ("onboot", "1")]);
     assert_eq!(pairs(&ok("POST", CONFIG, json!({"onboot": "1"}))), [("onboot", "1")]);
-    assert_eq!(errors("POST", CONFIG, json!({"onboot": "true"})), ["'onboot': expected a boolean (true/false, or 1/0 in a string), got 'true'"]);
+    assert_eq!(
+        errors("POST", CONFIG, json!({"onboot": "true"})),
+        ["'onboot': expected a boolean (true/false, or 1/0 in a string), got 'true'"]
+    );
     // Numbers.
-    assert_eq!(pairs(&ok("POST", "/nodes/pve1/ceph/osd", json!({"dev": "/dev/sdb", "wal_dev": "/dev/sdc", "wal_dev_size": "0.5"}))).len(), 3);
+    assert_eq!(
+        pairs(&ok(
+            "POST",
+            "/nodes/pve1/ceph/osd",
+            json!({"dev": "/dev/sdb", "wal_dev": "/dev/sdc", "wal_dev_size": "0.5"})
+        ))
+        .len(),
+        3
+    );
     // Null means "not given".
     assert_eq!(pairs(&ok("POST", CONFIG, json!({"cores": null}))), Vec::<(&str, &str)>::new());
 }
@@ -58,12 +72,33 @@ fn values_as_json_types_or_form_strings() {
 #[test]
 fn missing_unknown_and_indexed_parameters() {
     assert_eq!(errors("POST", "/nodes/pve1/qemu", json!({})), ["'vmid': is required but missing"]);
-    assert_eq!(errors("POST", CONFIG, json!({"coers": 2})), ["'coers': is not a parameter of this method (did you mean 'cores'?)"]);
-    assert!(ok("POST", CONFIG, json!({"net31": "virtio,bridge=vmbr0", "scsi30": "local-lvm:4", "unused255": "local:vm-100-disk-1"})).params.len() == 3);
-    assert_eq!(errors("POST", CONFIG, json!({"net32": "virtio"})), ["'net32': is not a parameter of this method (net takes net0 to net31)"]);
-    assert_eq!(errors("POST", CONFIG, json!({"net01": "virtio"})), ["'net01': is not a parameter of this method (net takes net0 to net31)"]);
+    assert_eq!(
+        errors("POST", CONFIG, json!({"coers": 2})),
+        ["'coers': is not a parameter of this method (did you mean 'cores'?)"]
+    );
+    assert!(
+        ok(
+            "POST",
+            CONFIG,
+            json!({"net31": "virtio,bridge=vmbr0", "scsi30": "local-lvm:4", "unused255": "local:vm-100-disk-1"})
+        )
+        .params
+        .len()
+            == 3
+    );
+    assert_eq!(
+        errors("POST", CONFIG, json!({"net32": "virtio"})),
+        ["'net32': is not a parameter of this method (net takes net0 to net31)"]
+    );
+    assert_eq!(
+        errors("POST", CONFIG, json!({"net01": "virtio"})),
+        ["'net01': is not a parameter of this method (net takes net0 to net31)"]
+    );
     // `numa` (a boolean) and `numa0` (a property string) are different parameters.
-    assert_eq!(pairs(&ok("POST", CONFIG, json!({"numa": 1, "numa0": "cpus=0-3"}))), [("numa", "1"), ("numa0", "cpus=0-3")]);
+    assert_eq!(
+        pairs(&ok("POST", CONFIG, json!({"numa": 1, "numa0": "cpus=0-3"}))),
+        [("numa", "1"), ("numa0", "cpus=0-3")]
+    );
     assert_eq!(errors("GET", "/version", json!({"x": 1})), ["'x': is not a parameter of this method (it takes none)"]);
 }
 
@@ -91,17 +126,35 @@ fn placeholders_are_validated_as_parameters() {
 
 #[test]
 fn requires_and_instance_types() {
-    assert_eq!(errors("POST", "/nodes/pve1/ceph/osd", json!({"dev": "/dev/sdb", "wal_dev_size": 1})), ["'wal_dev': is required when 'wal_dev_size' is given"]);
-    let e = errors("POST", "/cluster/ha/rules", json!({"rule": "r1", "resources": "vm:100", "type": "node-affinity", "affinity": "positive"}));
+    assert_eq!(
+        errors("POST", "/nodes/pve1/ceph/osd", json!({"dev": "/dev/sdb", "wal_dev_size": 1})),
+        ["'wal_dev': is required when 'wal_dev_size' is given"]
+    );
+    let e = errors(
+        "POST",
+        "/cluster/ha/rules",
+        json!({"rule": "r1", "resources": "vm:100", "type": "node-affinity", "affinity": "positive"}),
+    );
     assert_eq!(e, ["'affinity': is only allowed when 'type' is resource-affinity, and 'type' is 'node-affinity'"]);
-    ok("POST", "/cluster/ha/rules", json!({"rule": "r1", "resources": "vm:100", "type": "resource-affinity", "affinity": "positive"}));
+    ok(
+        "POST",
+        "/cluster/ha/rules",
+        json!({"rule": "r1", "resources": "vm:100", "type": "resource-affinity", "affinity": "positive"}),
+    );
 }
 
 #[test]
 fn arrays_lists_and_property_string_objects() {
     // `type: array` parameters go out as repeated keys.
-    let call = ok("POST", "/cluster/backup", json!({"exclude-path": ["/tmp", "/var/cache"], "vmid": [100, 101], "schedule": "daily"}));
-    assert_eq!(pairs(&call), [("exclude-path", "/tmp"), ("exclude-path", "/var/cache"), ("schedule", "daily"), ("vmid", "100,101")]);
+    let call = ok(
+        "POST",
+        "/cluster/backup",
+        json!({"exclude-path": ["/tmp", "/var/cache"], "vmid": [100, 101], "schedule": "daily"}),
+    );
+    assert_eq!(
+        pairs(&call),
+        [("exclude-path", "/tmp"), ("exclude-path", "/var/cache"), ("schedule", "daily"), ("vmid", "100,101")]
+    );
     // An array for a plain string parameter is refused.
     assert_eq!(errors("POST", CONFIG, json!({"name": ["a", "b"]})), ["'name': expected a string, got a list"]);
     // An object for a property-string parameter is serialised, default key first.
@@ -141,7 +194,8 @@ fn errors_are_sorted_and_rendered_with_hints() {
 fn secret_values_are_not_echoed() {
     let e = errors("PUT", "/access/password", json!({"userid": "bob@pve", "password": "hunter2"}));
     assert_eq!(e, ["'password': expected at least 8 characters, got a value of 7 characters (not shown)"]);
-    let text = check("PUT", "/access/password", json!({"userid": "bob@pve", "password": "hunter2"})).unwrap_err().to_string();
+    let text =
+        check("PUT", "/access/password", json!({"userid": "bob@pve", "password": "hunter2"})).unwrap_err().to_string();
     assert!(!text.contains("hunter2"));
 }
 

@@ -9,10 +9,10 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use super::PATTERNS;
 use super::formats::{self, Verdict};
 use super::propstring;
 use super::types::{Format, Pattern, Schema, Type};
-use super::PATTERNS;
 
 /// One problem with one value: the dotted name (`net0.tag`) and the message completing
 /// `'name': ...`.
@@ -141,48 +141,48 @@ pub fn check(name: Name<'_>, schema: &'static Schema, value: &str, level: Level,
     }
     // Lengths: PVE counts characters of the decoded text; bytes are never fewer, so the
     // minimum is checked on bytes and the maximum on characters, which can only accept more.
-    if let Some(min) = schema.min_length {
-        if value.len() < min as usize {
-            return fail(out, format!("at least {min} characters"));
-        }
+    if let Some(min) = schema.min_length
+        && value.len() < min as usize
+    {
+        return fail(out, format!("at least {min} characters"));
     }
-    if let Some(max) = schema.max_length {
-        if value.chars().count() > max as usize {
-            return out.push(Problem::new(
-                name.to_string(),
-                format!("expected at most {max} characters, got {} characters", value.chars().count()),
-            ));
-        }
+    if let Some(max) = schema.max_length
+        && value.chars().count() > max as usize
+    {
+        return out.push(Problem::new(
+            name.to_string(),
+            format!("expected at most {max} characters, got {} characters", value.chars().count()),
+        ));
     }
     // Range.
     if let Some(n) = number {
         let kind = if schema.ty == Type::Integer { "an integer" } else { "a number" };
-        if let Some(min) = schema.minimum {
-            if n < min {
-                return fail(out, format!("{kind} of at least {}", fmt_number(min)));
-            }
+        if let Some(min) = schema.minimum
+            && n < min
+        {
+            return fail(out, format!("{kind} of at least {}", fmt_number(min)));
         }
-        if let Some(max) = schema.maximum {
-            if n > max {
-                return fail(out, format!("{kind} of at most {}", fmt_number(max)));
-            }
+        if let Some(max) = schema.maximum
+            && n > max
+        {
+            return fail(out, format!("{kind} of at most {}", fmt_number(max)));
         }
     }
     // Enum.
-    if let Some(values) = schema.enum_values {
-        if !values.contains(&value) {
-            let mut expected = format!("one of {}", values.join(", "));
-            if let Some(close) = closest(value, values.iter().copied()) {
-                expected.push_str(&format!(" (did you mean '{close}'?)"));
-            }
-            return fail(out, expected);
+    if let Some(values) = schema.enum_values
+        && !values.contains(&value)
+    {
+        let mut expected = format!("one of {}", values.join(", "));
+        if let Some(close) = closest(value, values.iter().copied()) {
+            expected.push_str(&format!(" (did you mean '{close}'?)"));
         }
+        return fail(out, expected);
     }
     // Pattern.
-    if let Some(p) = schema.pattern {
-        if !pattern_matches(p, value) {
-            fail(out, format!("a value matching /{}/", p.perl));
-        }
+    if let Some(p) = schema.pattern
+        && !pattern_matches(p, value)
+    {
+        fail(out, format!("a value matching /{}/", p.perl));
     }
 }
 
@@ -216,7 +216,7 @@ pub fn is_number(s: &str) -> bool {
 fn parse_number(s: &str) -> Option<f64> {
     let body = s.strip_suffix('\n').unwrap_or(s);
     let body = body.strip_prefix('+').unwrap_or(body);
-    let body = if body.ends_with('.') { &body[..body.len() - 1] } else { body };
+    let body = body.strip_suffix('.').unwrap_or(body);
     body.parse::<f64>().ok()
 }
 
@@ -247,7 +247,9 @@ fn fmt_number(n: f64) -> String {
 /// Parameter and key names whose values are never shown.
 pub fn is_secret(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
-    ["password", "secret", "ticket", "apitoken", "token-secret", "private", "passphrase"].iter().any(|s| last.contains(s))
+    ["password", "secret", "ticket", "apitoken", "token-secret", "private", "passphrase"]
+        .iter()
+        .any(|s| last.contains(s))
         || last == "key"
         || last == "value" && name.contains("token")
 }
@@ -285,8 +287,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -329,7 +331,16 @@ mod tests {
 
     #[test]
     fn booleans_in_property_strings() {
-        for (s, b) in [("1", true), ("YES", true), ("on", true), ("true", true), ("0", false), ("No", false), ("off", false), ("false", false)] {
+        for (s, b) in [
+            ("1", true),
+            ("YES", true),
+            ("on", true),
+            ("true", true),
+            ("0", false),
+            ("No", false),
+            ("off", false),
+            ("false", false),
+        ] {
             assert_eq!(parse_boolean(s), Some(b), "{s}");
         }
         assert_eq!(parse_boolean("2"), None);

@@ -107,23 +107,35 @@ impl Metrics {
     /// The text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        out.push_str("# HELP mcp_tool_calls_total Tool calls by tool and outcome.\n# TYPE mcp_tool_calls_total counter\n");
+        out.push_str(
+            "# HELP mcp_tool_calls_total Tool calls by tool and outcome.\n# TYPE mcp_tool_calls_total counter\n",
+        );
         for ((tool, outcome), n) in self.tool_calls.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            let _ = writeln!(out, "mcp_tool_calls_total{{tool=\"{}\",outcome=\"{}\"}} {n}", escape(tool), outcome.label());
+            let _ =
+                writeln!(out, "mcp_tool_calls_total{{tool=\"{}\",outcome=\"{}\"}} {n}", escape(tool), outcome.label());
         }
         out.push_str("# HELP pve_upstream_request_duration_seconds Latency of requests to Proxmox VE, by cluster.\n# TYPE pve_upstream_request_duration_seconds histogram\n");
         for (cluster, h) in self.upstream.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             let c = escape(cluster);
             for (bound, n) in BUCKETS.iter().zip(h.counts) {
-                let _ = writeln!(out, "pve_upstream_request_duration_seconds_bucket{{cluster=\"{c}\",le=\"{bound}\"}} {n}");
+                let _ =
+                    writeln!(out, "pve_upstream_request_duration_seconds_bucket{{cluster=\"{c}\",le=\"{bound}\"}} {n}");
             }
-            let _ = writeln!(out, "pve_upstream_request_duration_seconds_bucket{{cluster=\"{c}\",le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "pve_upstream_request_duration_seconds_bucket{{cluster=\"{c}\",le=\"+Inf\"}} {}",
+                h.count
+            );
             let _ = writeln!(out, "pve_upstream_request_duration_seconds_sum{{cluster=\"{c}\"}} {}", h.sum);
             let _ = writeln!(out, "pve_upstream_request_duration_seconds_count{{cluster=\"{c}\"}} {}", h.count);
         }
         out.push_str("# HELP mcp_open_sessions Open MCP sessions by transport.\n# TYPE mcp_open_sessions gauge\n");
         let _ = writeln!(out, "mcp_open_sessions{{transport=\"sse\"}} {}", self.open_sessions(Transport::Sse));
-        let _ = writeln!(out, "mcp_open_sessions{{transport=\"streamable_http\"}} {}", self.open_sessions(Transport::StreamableHttp));
+        let _ = writeln!(
+            out,
+            "mcp_open_sessions{{transport=\"streamable_http\"}} {}",
+            self.open_sessions(Transport::StreamableHttp)
+        );
         out
     }
 }

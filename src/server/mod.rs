@@ -66,9 +66,13 @@ struct HttpSessions {
 async fn limit_http_sessions(State(s): State<Arc<HttpSessions>>, request: Request, next: Next) -> Response {
     let count = s.manager.sessions.read().await.len();
     s.metrics.set_http_sessions(count);
-    if request.headers().get("mcp-session-id").is_none() && request.method() == axum::http::Method::POST && count >= s.max {
+    if request.headers().get("mcp-session-id").is_none()
+        && request.method() == axum::http::Method::POST
+        && count >= s.max
+    {
         tracing::warn!(max = s.max, "refusing a Streamable HTTP session: too many open");
-        let mut r = (StatusCode::SERVICE_UNAVAILABLE, format!("too many open sessions (at most {})", s.max)).into_response();
+        let mut r =
+            (StatusCode::SERVICE_UNAVAILABLE, format!("too many open sessions (at most {})", s.max)).into_response();
         r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
         return r;
     }
@@ -97,7 +101,12 @@ pub fn app<S: ServerHandler + Send + Sync + 'static>(parts: AppParts<S>) -> (Rou
     let sse_factory = factory.clone();
     let hub = SseHub::new(
         move || sse_factory(),
-        SseLimits { max_sessions: options.max_sessions, queue: options.queue, keep_alive: options.keep_alive, idle_timeout: options.idle_timeout },
+        SseLimits {
+            max_sessions: options.max_sessions,
+            queue: options.queue,
+            keep_alive: options.keep_alive,
+            idle_timeout: options.idle_timeout,
+        },
         metrics.clone(),
         shutdown.clone(),
     );
@@ -119,7 +128,8 @@ pub fn app<S: ServerHandler + Send + Sync + 'static>(parts: AppParts<S>) -> (Rou
     let http_factory = factory.clone();
     let service = StreamableHttpService::new(move || Ok(http_factory()), manager.clone(), config);
     let sessions = Arc::new(HttpSessions { manager, max: options.max_sessions, metrics: metrics.clone() });
-    let mcp = Router::new().fallback_service(service).layer(middleware::from_fn_with_state(sessions, limit_http_sessions));
+    let mcp =
+        Router::new().fallback_service(service).layer(middleware::from_fn_with_state(sessions, limit_http_sessions));
     let router = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(render_metrics).with_state(metrics.clone()))
@@ -137,7 +147,11 @@ async fn render_metrics(State(metrics): State<Arc<Metrics>>) -> Response {
 /// Serves `router` on `listener` until `shutdown` is cancelled. Accepted connections get
 /// TCP_NODELAY: without it a reply written in two parts waits ~40 ms for the client's
 /// delayed ACK.
-pub async fn serve(listener: tokio::net::TcpListener, router: Router, shutdown: CancellationToken) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
     let listener = listener.tap_io(|tcp| {
         if let Err(e) = tcp.set_nodelay(true) {

@@ -45,7 +45,9 @@ pub fn load_clusters(config: Option<&Path>) -> Result<Option<Arc<ClusterManager>
             Ok(Some(Arc::new(ClusterManager::new(c))))
         }
         Err(ConfigError::NotFound) if config.is_none() => {
-            tracing::warn!("no clusters configured (no --config, CLUSTERS_FILE, ./clusters.json or PROXMOX_URL): only the API discovery tools will work");
+            tracing::warn!(
+                "no clusters configured (no --config, CLUSTERS_FILE, ./clusters.json or PROXMOX_URL): only the API discovery tools will work"
+            );
             Ok(None)
         }
         Err(e) => Err(e.to_string()),
@@ -55,13 +57,18 @@ pub fn load_clusters(config: Option<&Path>) -> Result<Option<Arc<ClusterManager>
 /// Reads bearer tokens: one from `MCP_AUTH_TOKEN`, and one per non-empty, non-`#` line of
 /// the file `MCP_AUTH_TOKENS_FILE`.
 pub fn read_tokens(token: Option<&str>, file: Option<&Path>) -> Result<Vec<String>, String> {
-    let mut tokens: Vec<String> = token.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).into_iter().collect();
+    let mut tokens: Vec<String> =
+        token.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).into_iter().collect();
     if let Some(file) = file {
-        let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read the tokens file {}: {e}", file.display()))?;
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read the tokens file {}: {e}", file.display()))?;
         tokens.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned));
     }
     if let Some(short) = tokens.iter().find(|t| t.len() < 16) {
-        return Err(format!("a bearer token has {} characters; use at least 16 (e.g. `openssl rand -hex 32`)", short.len()));
+        return Err(format!(
+            "a bearer token has {} characters; use at least 16 (e.g. `openssl rand -hex 32`)",
+            short.len()
+        ));
     }
     Ok(tokens)
 }
@@ -109,8 +116,11 @@ pub async fn serve_http(options: ServeOptions, shutdown: CancellationToken) -> R
     let metrics = Arc::new(Metrics::default());
     let state = App::new(clusters, options.read_only, metrics.clone());
     let factory: Arc<dyn Fn() -> ProxmoxMcp + Send + Sync> = Arc::new(move || ProxmoxMcp::new(state.clone()));
-    let (router, _hub) = app(AppParts { factory, security, metrics, options: options.http.clone(), shutdown: shutdown.clone() });
-    let listener = tokio::net::TcpListener::bind(options.listen).await.map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
+    let (router, _hub) =
+        app(AppParts { factory, security, metrics, options: options.http.clone(), shutdown: shutdown.clone() });
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(listen = %local, "serving MCP: legacy SSE at /sse, Streamable HTTP at /mcp");
     let signal = shutdown.clone();
@@ -133,7 +143,10 @@ pub async fn serve_http(options: ServeOptions, shutdown: CancellationToken) -> R
 pub async fn serve_stdio(options: ServeOptions) -> Result<(), String> {
     let clusters = load_clusters(options.config.as_deref())?;
     let state = App::new(clusters, options.read_only, Arc::new(Metrics::default()));
-    let running = ProxmoxMcp::new(state).serve(rmcp::transport::stdio()).await.map_err(|e| format!("stdio session failed to start: {e}"))?;
+    let running = ProxmoxMcp::new(state)
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| format!("stdio session failed to start: {e}"))?;
     tokio::select! {
         r = running.waiting() => { r.map_err(|e| e.to_string())?; }
         _ = shutdown_signal() => {}
@@ -168,7 +181,10 @@ pub async fn check_config(config: Option<&Path>, probe: bool) -> (String, bool) 
                     format!("  probe failed: {e}")
                 }
                 Ok(client) => match client.get("/version").await {
-                    Ok(v) => format!("  reachable: PVE {}", v.get("version").and_then(|x| x.as_str()).unwrap_or("(version not reported)")),
+                    Ok(v) => format!(
+                        "  reachable: PVE {}",
+                        v.get("version").and_then(|x| x.as_str()).unwrap_or("(version not reported)")
+                    ),
                     Err(e) => {
                         ok = false;
                         format!("  probe failed: {e}")
@@ -190,13 +206,18 @@ pub async fn healthcheck(addr: SocketAddr, allowed_hosts: Option<&str>) -> Resul
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let target = if addr.ip().is_unspecified() { SocketAddr::new([127, 0, 0, 1].into(), addr.port()) } else { addr };
     let fut = async {
-        let mut stream = tokio::net::TcpStream::connect(target).await.map_err(|e| format!("cannot connect to {target}: {e}"))?;
+        let mut stream =
+            tokio::net::TcpStream::connect(target).await.map_err(|e| format!("cannot connect to {target}: {e}"))?;
         let request = format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
         stream.write_all(request.as_bytes()).await.map_err(|e| e.to_string())?;
         let mut answer = Vec::new();
         stream.read_to_end(&mut answer).await.map_err(|e| e.to_string())?;
         let text = String::from_utf8_lossy(&answer);
-        if text.starts_with("HTTP/1.1 200") { Ok(()) } else { Err(format!("unhealthy: {}", text.lines().next().unwrap_or("no answer"))) }
+        if text.starts_with("HTTP/1.1 200") {
+            Ok(())
+        } else {
+            Err(format!("unhealthy: {}", text.lines().next().unwrap_or("no answer")))
+        }
     };
     tokio::time::timeout(Duration::from_secs(5), fut).await.map_err(|_| "no answer within 5 s".to_owned())?
 }

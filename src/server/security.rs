@@ -121,7 +121,8 @@ impl OriginRule {
         if s == "null" {
             return Ok(OriginRule::Null);
         }
-        let (scheme, rest) = s.split_once("://").ok_or_else(|| format!("'{s}' is not an origin like https://host or http://host:*"))?;
+        let (scheme, rest) =
+            s.split_once("://").ok_or_else(|| format!("'{s}' is not an origin like https://host or http://host:*"))?;
         let rest = rest.trim_end_matches('/');
         Ok(OriginRule::Url { scheme: scheme.to_ascii_lowercase(), host: HostRule::parse(rest)? })
     }
@@ -142,15 +143,27 @@ impl Security {
     }
 
     /// Parses comma-separated allowlists as in `MCP_ALLOWED_HOSTS` / `MCP_ALLOWED_ORIGINS`.
-    pub fn parse_lists(hosts: Option<&str>, origins: Option<&str>) -> Result<(Vec<HostRule>, Option<Vec<OriginRule>>), String> {
-        let split = |s: &str| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+    pub fn parse_lists(
+        hosts: Option<&str>,
+        origins: Option<&str>,
+    ) -> Result<(Vec<HostRule>, Option<Vec<OriginRule>>), String> {
+        let split =
+            |s: &str| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>();
         let hosts = match hosts {
             None => Vec::new(),
-            Some(h) => split(h).iter().map(|h| HostRule::parse(h).map_err(|e| format!("MCP_ALLOWED_HOSTS: {e}"))).collect::<Result<_, _>>()?,
+            Some(h) => split(h)
+                .iter()
+                .map(|h| HostRule::parse(h).map_err(|e| format!("MCP_ALLOWED_HOSTS: {e}")))
+                .collect::<Result<_, _>>()?,
         };
         let origins = match origins {
             None => None,
-            Some(o) => Some(split(o).iter().map(|o| OriginRule::parse(o).map_err(|e| format!("MCP_ALLOWED_ORIGINS: {e}"))).collect::<Result<_, _>>()?),
+            Some(o) => Some(
+                split(o)
+                    .iter()
+                    .map(|o| OriginRule::parse(o).map_err(|e| format!("MCP_ALLOWED_ORIGINS: {e}")))
+                    .collect::<Result<_, _>>()?,
+            ),
         };
         Ok((hosts, origins))
     }
@@ -185,7 +198,12 @@ impl Security {
                 None => return Err((StatusCode::BAD_REQUEST, "the request has no Host header".to_owned())),
             },
         };
-        let refuse_host = || (StatusCode::FORBIDDEN, format!("Host header '{}' is not allowed (see MCP_ALLOWED_HOSTS)", printable(&host_value)));
+        let refuse_host = || {
+            (
+                StatusCode::FORBIDDEN,
+                format!("Host header '{}' is not allowed (see MCP_ALLOWED_HOSTS)", printable(&host_value)),
+            )
+        };
         let (host, port) = split_authority(&host_value).ok_or_else(refuse_host)?;
         let port = match port {
             None => None,
@@ -197,7 +215,10 @@ impl Security {
         if let Some(origin) = headers.get(header::ORIGIN) {
             let origin = origin.to_str().unwrap_or("");
             if !self.origin_allowed(origin) {
-                return Err((StatusCode::FORBIDDEN, format!("Origin '{}' is not allowed (see MCP_ALLOWED_ORIGINS)", printable(origin))));
+                return Err((
+                    StatusCode::FORBIDDEN,
+                    format!("Origin '{}' is not allowed (see MCP_ALLOWED_ORIGINS)", printable(origin)),
+                ));
             }
         }
         Ok(())
@@ -242,7 +263,10 @@ impl Security {
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim);
         let Some(presented) = presented else {
-            return Err((StatusCode::UNAUTHORIZED, "missing bearer token (send 'Authorization: Bearer <token>')".to_owned()));
+            return Err((
+                StatusCode::UNAUTHORIZED,
+                "missing bearer token (send 'Authorization: Bearer <token>')".to_owned(),
+            ));
         };
         let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         let mut matched = subtle::Choice::from(0u8);
@@ -266,13 +290,15 @@ pub async fn guard(State(security): State<Arc<Security>>, request: Request, next
         tracing::warn!(status = status.as_u16(), %message, path = request.uri().path(), "request refused");
         return (status, message).into_response();
     }
-    if request.uri().path() != "/healthz" {
-        if let Err((status, message)) = security.check_auth(request.headers()) {
-            tracing::warn!(status = status.as_u16(), %message, path = request.uri().path(), "request refused");
-            let mut response = (status, message).into_response();
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer realm=\"proxmox-mcp\""));
-            return response;
-        }
+    if request.uri().path() != "/healthz"
+        && let Err((status, message)) = security.check_auth(request.headers())
+    {
+        tracing::warn!(status = status.as_u16(), %message, path = request.uri().path(), "request refused");
+        let mut response = (status, message).into_response();
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer realm=\"proxmox-mcp\""));
+        return response;
     }
     next.run(request).await
 }
@@ -311,7 +337,8 @@ mod tests {
 
     #[test]
     fn configured_hosts_and_port_wildcards() {
-        let (hosts, origins) = Security::parse_lists(Some("mcp.example.com, proxy.lan:*, 10.0.0.5:8000"), None).unwrap();
+        let (hosts, origins) =
+            Security::parse_lists(Some("mcp.example.com, proxy.lan:*, 10.0.0.5:8000"), None).unwrap();
         let s = Security::new(hosts, origins, &[]);
         let ok = |h: &str| s.check_headers(&headers(&[("host", h)]), None).is_ok();
         assert!(ok("mcp.example.com"));
@@ -332,19 +359,23 @@ mod tests {
     #[test]
     fn origins_derived_from_hosts_or_configured() {
         let s = default_security();
-        let check = |s: &Security, origin: &str| s.check_headers(&headers(&[("host", "localhost:8000"), ("origin", origin)]), None).is_ok();
+        let check = |s: &Security, origin: &str| {
+            s.check_headers(&headers(&[("host", "localhost:8000"), ("origin", origin)]), None).is_ok()
+        };
         assert!(check(&s, "http://localhost:3000"));
         assert!(check(&s, "https://127.0.0.1"));
         assert!(!check(&s, "http://evil.example"));
         assert!(!check(&s, "file://localhost"));
         assert!(!check(&s, "null"));
-        let (hosts, origins) = Security::parse_lists(None, Some("https://app.example.com, http://localhost:*, null")).unwrap();
+        let (hosts, origins) =
+            Security::parse_lists(None, Some("https://app.example.com, http://localhost:*, null")).unwrap();
         let s = Security::new(hosts, origins, &[]);
         assert!(check(&s, "https://app.example.com") && check(&s, "https://app.example.com:443"));
         assert!(!check(&s, "https://app.example.com:8443"));
         assert!(check(&s, "http://localhost:5173") && check(&s, "null"));
         assert!(!check(&s, "http://127.0.0.1:5173"));
-        let err = s.check_headers(&headers(&[("host", "localhost"), ("origin", "https://evil.example")]), None).unwrap_err();
+        let err =
+            s.check_headers(&headers(&[("host", "localhost"), ("origin", "https://evil.example")]), None).unwrap_err();
         assert_eq!(err.1, "Origin 'https://evil.example' is not allowed (see MCP_ALLOWED_ORIGINS)");
     }
 

@@ -47,7 +47,12 @@ pub struct SseLimits {
 
 impl Default for SseLimits {
     fn default() -> Self {
-        SseLimits { max_sessions: 1000, queue: 64, keep_alive: Duration::from_secs(15), idle_timeout: Duration::from_secs(3600) }
+        SseLimits {
+            max_sessions: 1000,
+            queue: 64,
+            keep_alive: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(3600),
+        }
     }
 }
 
@@ -75,8 +80,20 @@ pub struct SseHub<S> {
 
 impl<S: ServerHandler + Send + Sync + 'static> SseHub<S> {
     /// A hub creating one handler per session with `factory`.
-    pub fn new(factory: impl Fn() -> S + Send + Sync + 'static, limits: SseLimits, metrics: Arc<Metrics>, shutdown: CancellationToken) -> Arc<Self> {
-        let hub = Arc::new(SseHub { sessions: Mutex::new(HashMap::new()), limits, factory: Arc::new(factory), metrics, epoch: Instant::now(), shutdown });
+    pub fn new(
+        factory: impl Fn() -> S + Send + Sync + 'static,
+        limits: SseLimits,
+        metrics: Arc<Metrics>,
+        shutdown: CancellationToken,
+    ) -> Arc<Self> {
+        let hub = Arc::new(SseHub {
+            sessions: Mutex::new(HashMap::new()),
+            limits,
+            factory: Arc::new(factory),
+            metrics,
+            epoch: Instant::now(),
+            shutdown,
+        });
         let weak = Arc::downgrade(&hub);
         let period = (hub.limits.idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(30));
         let shutdown = hub.shutdown.clone();
@@ -182,7 +199,11 @@ async fn open<S: ServerHandler + Send + Sync + 'static>(State(hub): State<Arc<Ss
         if sessions.len() >= hub.limits.max_sessions {
             drop(sessions);
             tracing::warn!(max = hub.limits.max_sessions, "refusing an SSE session: too many open");
-            let mut r = (StatusCode::SERVICE_UNAVAILABLE, format!("too many open sessions (at most {})", hub.limits.max_sessions)).into_response();
+            let mut r = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("too many open sessions (at most {})", hub.limits.max_sessions),
+            )
+                .into_response();
             r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
             return r;
         }
@@ -194,7 +215,9 @@ async fn open<S: ServerHandler + Send + Sync + 'static>(State(hub): State<Arc<Ss
     let handler = (hub.factory)();
     let session_id = id.clone();
     tokio::spawn(async move {
-        let sink = PollSender::new(out_tx).with(|m: ServerJsonRpcMessage| future::ready(Ok::<_, PollSendError<Queued<ServerJsonRpcMessage>>>(Box::new(m))));
+        let sink = PollSender::new(out_tx).with(|m: ServerJsonRpcMessage| {
+            future::ready(Ok::<_, PollSendError<Queued<ServerJsonRpcMessage>>>(Box::new(m)))
+        });
         let transport = (sink, ReceiverStream::new(in_rx).map(|m| *m));
         match serve_server_with_ct(handler, transport, cancel).await {
             Ok(running) => {
@@ -226,7 +249,11 @@ async fn message<S: ServerHandler + Send + Sync + 'static>(
     body: Bytes,
 ) -> Response {
     let Some(id) = query.get("sessionId") else {
-        return (StatusCode::BAD_REQUEST, "missing the sessionId query parameter (use the URL from the endpoint event)").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "missing the sessionId query parameter (use the URL from the endpoint event)",
+        )
+            .into_response();
     };
     let tx = {
         let sessions = hub.lock();
@@ -235,7 +262,10 @@ async fn message<S: ServerHandler + Send + Sync + 'static>(
                 s.last_seen.store(hub.now_ms(), Ordering::Relaxed);
                 s.tx.clone()
             }
-            None => return (StatusCode::NOT_FOUND, "unknown or closed session (open a new one with GET /sse)").into_response(),
+            None => {
+                return (StatusCode::NOT_FOUND, "unknown or closed session (open a new one with GET /sse)")
+                    .into_response();
+            }
         }
     };
     let msg: ClientJsonRpcMessage = match serde_json::from_slice(&body) {
@@ -244,9 +274,11 @@ async fn message<S: ServerHandler + Send + Sync + 'static>(
     };
     match tx.try_send(Box::new(msg)) {
         Ok(()) => (StatusCode::ACCEPTED, "Accepted").into_response(),
-        Err(mpsc::error::TrySendError::Full(_)) => {
-            (StatusCode::TOO_MANY_REQUESTS, format!("the session's queue is full ({} messages); retry later", hub.limits.queue)).into_response()
-        }
+        Err(mpsc::error::TrySendError::Full(_)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("the session's queue is full ({} messages); retry later", hub.limits.queue),
+        )
+            .into_response(),
         Err(mpsc::error::TrySendError::Closed(_)) => (StatusCode::NOT_FOUND, "the session has closed").into_response(),
     }
 }

@@ -35,7 +35,11 @@ fn manager(app: &App) -> Result<&Arc<ClusterManager>, CallToolResult> {
 
 /// Resolves the cluster, checks policy and sends a validated call; `Ok` is PVE's `data`,
 /// as the JSON text it came in.
-async fn send(app: &App, cluster: Option<&str>, call: &ValidCall) -> Result<(Arc<PveClient>, Box<RawValue>), CallToolResult> {
+async fn send(
+    app: &App,
+    cluster: Option<&str>,
+    call: &ValidCall,
+) -> Result<(Arc<PveClient>, Box<RawValue>), CallToolResult> {
     let client = manager(app)?.resolve(cluster).map_err(|e| text_result(e.to_string(), true))?;
     let method = call.endpoint.method;
     if let Err(refusal) = policy::check(app.read_only, client.cluster(), method, &call.path) {
@@ -98,7 +102,8 @@ pub async fn api_call(app: &App, args: ApiCallArgs) -> CallToolResult {
     };
     match send(app, args.cluster.as_deref(), &call).await {
         Ok((client, data)) => {
-            let upid = if data.get().starts_with("\"UPID:") { serde_json::from_str::<String>(data.get()).ok() } else { None };
+            let upid =
+                if data.get().starts_with("\"UPID:") { serde_json::from_str::<String>(data.get()).ok() } else { None };
             if let Some(upid) = upid {
                 text_result(
                     format!(
@@ -126,7 +131,9 @@ pub async fn curated(app: &App, tool: &str, prepared: Prepared) -> CallToolResul
         Ok((client, raw)) => {
             let data: Value = match serde_json::from_str(raw.get()) {
                 Ok(v) => v,
-                Err(e) => return text_result(format!("{tool}: the answer of {} cannot be read: {e}", client.name()), true),
+                Err(e) => {
+                    return text_result(format!("{tool}: the answer of {} cannot be read: {e}", client.name()), true);
+                }
             };
             let mut result = CallToolResult::success(vec![ContentBlock::text(limited_json(&raw))]);
             // Not `json!({"data": data})`: that serializes the tree into a copy of itself.
@@ -161,7 +168,10 @@ pub async fn list_clusters(app: &App) -> CallToolResult {
     });
     let cached: Vec<Option<ClusterStatus>> = {
         let cache = app.status_cache.lock().unwrap_or_else(|e| e.into_inner());
-        infos.iter().map(|i| cache.get(&i.name).filter(|(t, _)| t.elapsed() < STATUS_TTL).map(|(_, s)| s.clone())).collect()
+        infos
+            .iter()
+            .map(|i| cache.get(&i.name).filter(|(t, _)| t.elapsed() < STATUS_TTL).map(|(_, s)| s.clone()))
+            .collect()
     };
     let fresh = if cached.iter().all(Option::is_some) { Vec::new() } else { futures::future::join_all(probes).await };
     let mut clusters = Vec::with_capacity(infos.len());
@@ -202,7 +212,9 @@ pub async fn wait_for_task(app: &App, args: WaitArgs, context: &RequestContext<R
         Ok(u) => u,
         Err(e) => return text_result(format!("invalid upid: {e}"), true),
     };
-    let client = match manager(app).and_then(|m| m.resolve(args.cluster.as_deref()).map_err(|e| text_result(e.to_string(), true))) {
+    let client = match manager(app)
+        .and_then(|m| m.resolve(args.cluster.as_deref()).map_err(|e| text_result(e.to_string(), true)))
+    {
         Ok(c) => c,
         Err(e) => return e,
     };
@@ -213,7 +225,9 @@ pub async fn wait_for_task(app: &App, args: WaitArgs, context: &RequestContext<R
     let notifier = token.map(|token| {
         tokio::spawn(async move {
             while let Some((progress, message)) = rx.recv().await {
-                let param = ProgressNotificationParam::new(token.clone(), progress).with_total(timeout.as_secs_f64()).with_message(message);
+                let param = ProgressNotificationParam::new(token.clone(), progress)
+                    .with_total(timeout.as_secs_f64())
+                    .with_message(message);
                 if peer.notify_progress(param).await.is_err() {
                     return;
                 }
@@ -221,7 +235,10 @@ pub async fn wait_for_task(app: &App, args: WaitArgs, context: &RequestContext<R
         })
     });
     let waiting = wait(&client, &upid, timeout, |p| {
-        let _ = tx.send((p.elapsed.as_secs_f64(), format!("task {} after {:.0} s (poll {})", p.status, p.elapsed.as_secs_f64(), p.polls)));
+        let _ = tx.send((
+            p.elapsed.as_secs_f64(),
+            format!("task {} after {:.0} s (poll {})", p.status, p.elapsed.as_secs_f64(), p.polls),
+        ));
     });
     let outcome = tokio::select! {
         o = waiting => o,

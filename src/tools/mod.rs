@@ -9,12 +9,16 @@
 //! PVE errors, timeouts) is a tool result with `isError: true`; a protocol error is only
 //! for an unknown tool.
 
+// A tool's error is the tool result itself, returned as soon as it is made: boxing it
+// would only add an allocation to every failed call.
+#![allow(clippy::result_large_err)]
+
 pub mod args;
 mod exec;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult, PaginatedRequestParams,
-    ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -79,7 +83,13 @@ fn annotations(read_only: bool, destructive: bool, idempotent: bool) -> ToolAnno
     a
 }
 
-fn tool(name: &'static str, description: &'static str, input: Map<String, Value>, output: Option<Map<String, Value>>, ann: ToolAnnotations) -> Tool {
+fn tool(
+    name: &'static str,
+    description: &'static str,
+    input: Map<String, Value>,
+    output: Option<Map<String, Value>>,
+    ann: ToolAnnotations,
+) -> Tool {
     let mut t = Tool::new(name, description, Arc::new(input));
     t.output_schema = output.map(Arc::new);
     t.annotations = Some(ann);
@@ -152,13 +162,19 @@ impl ServerHandler for ProxmoxMcp {
         ServerConfig::new(caps).with_server_info(info).with_instructions(INSTRUCTIONS)
     }
 
-    async fn list_tools(&self, _request: Option<PaginatedRequestParams>, _context: RequestContext<RoleServer>) -> Result<ListToolsResult, McpError> {
-        let mut result = ListToolsResult::default();
-        result.tools = TOOLS.clone();
-        Ok(result)
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(TOOLS.clone()))
     }
 
-    async fn call_tool(&self, request: CallToolRequestParams, context: RequestContext<RoleServer>) -> Result<CallToolResponse, McpError> {
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
         let name = request.name.to_string();
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let started = Instant::now();
@@ -171,7 +187,13 @@ impl ServerHandler for ProxmoxMcp {
                 Ok(a) => {
                     let hits = crate::schema::search::search(&a.query, a.limit.unwrap_or(10));
                     if hits.is_empty() {
-                        text_result(format!("no endpoint matches '{}'; try other words or a path prefix such as /nodes/{{node}}/qemu", a.query), false)
+                        text_result(
+                            format!(
+                                "no endpoint matches '{}'; try other words or a path prefix such as /nodes/{{node}}/qemu",
+                                a.query
+                            ),
+                            false,
+                        )
                     } else {
                         text_result(serde_json::to_string(&hits).unwrap_or_default(), false)
                     }
@@ -179,10 +201,12 @@ impl ServerHandler for ProxmoxMcp {
                 Err(e) => e,
             },
             "proxmox_api_describe" => match parse_args::<DescribeArgs>(&name, arguments) {
-                Ok(a) => match crate::schema::describe::describe(&a.path, a.method.as_deref(), a.parameter.as_deref()) {
-                    Ok(v) => text_result(serde_json::to_string(&v).unwrap_or_default(), false),
-                    Err(e) => text_result(e, true),
-                },
+                Ok(a) => {
+                    match crate::schema::describe::describe(&a.path, a.method.as_deref(), a.parameter.as_deref()) {
+                        Ok(v) => text_result(serde_json::to_string(&v).unwrap_or_default(), false),
+                        Err(e) => text_result(e, true),
+                    }
+                }
                 Err(e) => e,
             },
             "proxmox_api_call" => match parse_args::<ApiCallArgs>(&name, arguments) {
@@ -199,7 +223,10 @@ impl ServerHandler for ProxmoxMcp {
                 None => {
                     self.app.metrics.tool_call(other, Outcome::ProtocolError);
                     let names: Vec<&str> = TOOLS.iter().map(|t| t.name.as_ref()).collect();
-                    return Err(McpError::invalid_params(format!("unknown tool '{other}' (tools: {})", names.join(", ")), None));
+                    return Err(McpError::invalid_params(
+                        format!("unknown tool '{other}' (tools: {})", names.join(", ")),
+                        None,
+                    ));
                 }
             },
         };

@@ -96,7 +96,13 @@ fn the_image_serves_with_a_token_and_its_health_check_passes() {
         let (program, args) = image.healthcheck.split_first().unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let out = Command::new(binary(program)).args(args).env_clear().envs(&image.env).env("MCP_LISTEN", &listen).output().unwrap();
+            let out = Command::new(binary(program))
+                .args(args)
+                .env_clear()
+                .envs(&image.env)
+                .env("MCP_LISTEN", &listen)
+                .output()
+                .unwrap();
             if out.status.success() {
                 return String::from_utf8_lossy(&out.stdout).into_owned();
             }
@@ -121,9 +127,18 @@ fn the_image_serves_with_a_token_and_its_health_check_passes() {
     let mut stderr = String::new();
     std::io::Read::read_to_string(server.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     assert!(stderr.contains("configuration loaded") && stderr.contains("\"message\":\"stopped\""), "{stderr}");
-    assert!(!stderr.contains("00000000-0000-0000-0000-000000000000") && !stderr.contains("0123456789abcdef0123"), "no secret in the logs");
+    assert!(
+        !stderr.contains("00000000-0000-0000-0000-000000000000") && !stderr.contains("0123456789abcdef0123"),
+        "no secret in the logs"
+    );
     // The health check fails once the server is gone.
     let (program, args) = image.healthcheck.split_first().unwrap();
-    let out = Command::new(binary(program)).args(args).env_clear().envs(&image.env).env("MCP_LISTEN", &listen).output().unwrap();
+    let out = Command::new(binary(program))
+        .args(args)
+        .env_clear()
+        .envs(&image.env)
+        .env("MCP_LISTEN", &listen)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
 }

@@ -103,7 +103,11 @@ async fn a_hanging_answer_times_out_and_a_write_is_not_repeated() {
     assert_eq!(fake.counters().requests_to("POST", START), 1);
     let e = client.get("/nodes").await.unwrap_err();
     assert!(matches!(&e, Error::Interrupted { timed_out: true, method: Method::Get, .. }), "{e:?}");
-    assert_eq!(fake.counters().requests_to("GET", "/nodes"), 1, "a timed-out GET is not repeated on the same hanging node");
+    assert_eq!(
+        fake.counters().requests_to("GET", "/nodes"),
+        1,
+        "a timed-out GET is not repeated on the same hanging node"
+    );
 }
 
 #[tokio::test]

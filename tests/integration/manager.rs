@@ -60,7 +60,9 @@ fn the_default_or_only_cluster_is_used_when_none_is_named() {
 async fn an_unverified_cluster_warns_once() {
     let logs = capture_logs();
     let fake = FakePve::start().await;
-    let m = manager(json!({ "lab": { "url": fake.url(), "user": "root@pam", "token_id": "mcp", "token_secret": TOKEN_SECRET, "verify_ssl": false } }));
+    let m = manager(
+        json!({ "lab": { "url": fake.url(), "user": "root@pam", "token_id": "mcp", "token_secret": TOKEN_SECRET, "verify_ssl": false } }),
+    );
     for _ in 0..3 {
         m.resolve(Some("lab")).unwrap().get("/version").await.unwrap();
     }

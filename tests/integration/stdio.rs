@@ -11,7 +11,11 @@ use std::time::Duration;
 fn exchange(lines: &[&str], want: usize) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("clusters.json");
-    std::fs::write(&config, r#"{"clusters": {"pve": {"url": "127.0.0.1:9", "user": "root@pam", "token_id": "t", "token_secret": "s"}}}"#).unwrap();
+    std::fs::write(
+        &config,
+        r#"{"clusters": {"pve": {"url": "127.0.0.1:9", "user": "root@pam", "token_id": "t", "token_secret": "s"}}}"#,
+    )
+    .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_proxmox-mcp"))
         .args(["--config".as_ref(), config.as_os_str(), "serve".as_ref(), "--stdio".as_ref()])
         .current_dir(dir.path())

@@ -94,4 +94,3 @@ pub fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
     BUFFER.with(|b| *b.borrow_mut() = Some(buffer.clone()));
     buffer
 }
-

@@ -225,7 +225,8 @@ fn stale_golden(root: &Path, generated: &codegen::Generated) -> Result<Vec<(Path
         for entry in entries.flatten() {
             let path = entry.path();
             let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
-            if path.extension().is_some_and(|e| e == "json") && !generated.tool_schemas.iter().any(|(n, _)| *n == stem) {
+            if path.extension().is_some_and(|e| e == "json") && !generated.tool_schemas.iter().any(|(n, _)| *n == stem)
+            {
                 problems.push((path, "belongs to no curated tool"));
             }
         }
@@ -245,7 +246,10 @@ fn check(root: &Path) -> Result<(), String> {
         Err(e) => problems.push(format!("{APIDOC}: {e}")),
     }
     for (path, what) in stale_golden(root, &generated)? {
-        problems.push(format!("golden file {} {what}; run `cargo run -p codegen -- update` and review the diff", path.display()));
+        problems.push(format!(
+            "golden file {} {what}; run `cargo run -p codegen -- update` and review the diff",
+            path.display()
+        ));
     }
     if problems.is_empty() {
         eprintln!(

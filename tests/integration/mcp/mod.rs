@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use crate::support::{PASSWORD, TOKEN_SECRET};
 
 /// How to start the server.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Setup {
     /// Bearer tokens clients must send.
     pub tokens: Vec<String>,
@@ -32,12 +32,6 @@ pub struct Setup {
     pub http: HttpOptions,
     /// `MCP_ALLOWED_ORIGINS`.
     pub origins: Option<String>,
-}
-
-impl Default for Setup {
-    fn default() -> Self {
-        Setup { tokens: Vec::new(), http: HttpOptions::default(), origins: None }
-    }
 }
 
 /// Two fake clusters and the server in front of them.
@@ -90,14 +84,21 @@ impl Harness {
         let dir = tempfile::tempdir().unwrap();
         let config_path = dir.path().join("clusters.json");
         std::fs::write(&config_path, clusters_json(&lab, &prod).to_string()).unwrap();
-        let config = Config::load_with(Some(&config_path), &Env::new(dir.path(), Vec::<(String, String)>::new())).unwrap();
+        let config =
+            Config::load_with(Some(&config_path), &Env::new(dir.path(), Vec::<(String, String)>::new())).unwrap();
         let metrics = Arc::new(Metrics::default());
         let state = App::new(Some(Arc::new(ClusterManager::new(config))), false, metrics.clone());
         let (hosts, origins) = Security::parse_lists(None, setup.origins.as_deref()).unwrap();
         let security = Arc::new(Security::new(hosts, origins, &setup.tokens));
         let shutdown = CancellationToken::new();
         let factory: Arc<dyn Fn() -> ProxmoxMcp + Send + Sync> = Arc::new(move || ProxmoxMcp::new(state.clone()));
-        let (router, _hub) = app(AppParts { factory, security, metrics: metrics.clone(), options: setup.http, shutdown: shutdown.clone() });
+        let (router, _hub) = app(AppParts {
+            factory,
+            security,
+            metrics: metrics.clone(),
+            options: setup.http,
+            shutdown: shutdown.clone(),
+        });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(serve(listener, router, shutdown.clone()));

@@ -25,7 +25,13 @@ async fn initialize_streamable(h: &Harness, version: &str) -> Value {
     assert!(response.headers().get("mcp-session-id").is_some(), "a stateful session id");
     let text = response.text().await.unwrap();
     // The answer may be JSON, or an event stream that starts with an empty priming event.
-    let json_text = text.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim).find(|d| d.starts_with('{')).unwrap_or(&text).to_owned();
+    let json_text = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .map(str::trim)
+        .find(|d| d.starts_with('{'))
+        .unwrap_or(&text)
+        .to_owned();
     let v: Value = serde_json::from_str(&json_text).unwrap_or_else(|e| panic!("{e}: {text}"));
     v["result"].clone()
 }
@@ -78,11 +84,27 @@ async fn tools_on_both_clusters_in_one_session() {
     let prod = c.call("list_nodes", json!({"cluster": "prod"})).await;
     assert_eq!(prod["isError"], false, "{prod}");
     assert_eq!((seen(&h.lab, "GET /cluster/resources"), seen(&h.prod, "GET /nodes")), (1, 1));
-    let raw = c.call("proxmox_api_call", json!({"path": "/api2/json/cluster/resources", "method": "get", "data": {"type": "vm"}})).await;
+    let raw = c
+        .call(
+            "proxmox_api_call",
+            json!({"path": "/api2/json/cluster/resources", "method": "get", "data": {"type": "vm"}}),
+        )
+        .await;
     assert_eq!(raw["isError"], false, "{raw}");
-    let bad = c.call("proxmox_api_call", json!({"path": "/nodes/pve1/qemu/100/config", "method": "POST", "data": {"memory": 8}})).await;
+    let bad = c
+        .call(
+            "proxmox_api_call",
+            json!({"path": "/nodes/pve1/qemu/100/config", "method": "POST", "data": {"memory": 8}}),
+        )
+        .await;
     assert_eq!(bad["isError"], true);
-    assert!(bad["content"][0]["text"].as_str().unwrap().contains("'memory.current': expected an integer of at least 16, got '8'"), "{bad}");
+    assert!(
+        bad["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("'memory.current': expected an integer of at least 16, got '8'"),
+        "{bad}"
+    );
 }
 
 #[tokio::test]
@@ -90,12 +112,16 @@ async fn progress_notifications_carry_the_clients_token() {
     let h = Harness::start().await;
     let mut c = SseClient::connect(&h.url(""), &[]).await.unwrap();
     c.initialize("2025-03-26").await;
-    let started = c.call("proxmox_api_call", json!({"path": "/nodes/pve1/qemu/100/status/start", "method": "POST"})).await;
+    let started =
+        c.call("proxmox_api_call", json!({"path": "/nodes/pve1/qemu/100/status/start", "method": "POST"})).await;
     let text = started["content"][0]["text"].as_str().unwrap().to_owned();
     let upid = text.split('"').nth(1).unwrap().to_owned();
     h.lab.set_task_plan(fake_pve::TaskPlan { running_polls: 2, exit_status: "OK".into(), log: vec![] });
     let waited = c
-        .request("tools/call", json!({"name": "wait_for_task", "arguments": {"upid": upid}, "_meta": {"progressToken": "tok-7"}}))
+        .request(
+            "tools/call",
+            json!({"name": "wait_for_task", "arguments": {"upid": upid}, "_meta": {"progressToken": "tok-7"}}),
+        )
         .await
         .unwrap();
     assert_eq!(waited["isError"], false, "{waited}");
@@ -104,7 +130,8 @@ async fn progress_notifications_carry_the_clients_token() {
     assert!(progress.iter().all(|n| n["params"]["progressToken"] == "tok-7"), "{progress:?}");
     // Without a token, no progress notifications are sent.
     let before = c.notifications.len();
-    let started = c.call("proxmox_api_call", json!({"path": "/nodes/pve1/qemu/100/status/start", "method": "POST"})).await;
+    let started =
+        c.call("proxmox_api_call", json!({"path": "/nodes/pve1/qemu/100/status/start", "method": "POST"})).await;
     let upid = started["content"][0]["text"].as_str().unwrap().split('"').nth(1).unwrap().to_owned();
     c.call("wait_for_task", json!({"upid": upid})).await;
     assert_eq!(c.notifications.len(), before);

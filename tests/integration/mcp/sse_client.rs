@@ -76,7 +76,9 @@ impl SseClient {
                 }
             }
         });
-        let first = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.map_err(|_| "no endpoint event".to_owned())?;
+        let first = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .map_err(|_| "no endpoint event".to_owned())?;
         let (event, data) = first.ok_or("stream closed before the endpoint event")?;
         if event != "endpoint" || !data.starts_with("/messages?sessionId=") {
             return Err(format!("unexpected first event {event}: {data}"));
@@ -84,29 +86,48 @@ impl SseClient {
         let (mtx, messages) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Some((event, data)) = rx.recv().await {
-                if event == "message" {
-                    if let Ok(v) = serde_json::from_str::<Value>(&data) {
-                        let _ = mtx.send(v);
-                    }
+                if event == "message"
+                    && let Ok(v) = serde_json::from_str::<Value>(&data)
+                {
+                    let _ = mtx.send(v);
                 }
             }
         });
-        Ok(SseClient { http, base: base.to_owned(), endpoint: data, messages, notifications: Vec::new(), next_id: 1, reader })
+        Ok(SseClient {
+            http,
+            base: base.to_owned(),
+            endpoint: data,
+            messages,
+            notifications: Vec::new(),
+            next_id: 1,
+            reader,
+        })
     }
 
     /// Posts a raw body to the session's endpoint; returns the status.
     pub async fn post_raw(&self, body: String) -> reqwest::StatusCode {
-        self.http.post(format!("{}{}", self.base, self.endpoint)).header("content-type", "application/json").body(body).send().await.unwrap().status()
+        self.http
+            .post(format!("{}{}", self.base, self.endpoint))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .status()
     }
 
     /// Sends a request and waits for its response (the `result` or the `error` object).
     pub async fn request(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         let id = self.next_id;
         self.next_id += 1;
-        let status = self.post_raw(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string()).await;
+        let status =
+            self.post_raw(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string()).await;
         assert_eq!(status, reqwest::StatusCode::ACCEPTED, "posting {method}");
         loop {
-            let msg = tokio::time::timeout(Duration::from_secs(20), self.messages.recv()).await.expect("a response within 20 s").expect("stream open");
+            let msg = tokio::time::timeout(Duration::from_secs(20), self.messages.recv())
+                .await
+                .expect("a response within 20 s")
+                .expect("stream open");
             if msg.get("id") == Some(&json!(id)) {
                 return match msg.get("error") {
                     Some(e) => Err(e.clone()),
@@ -126,7 +147,10 @@ impl SseClient {
     /// `initialize` with `version`, then `notifications/initialized`; returns the result.
     pub async fn initialize(&mut self, version: &str) -> Value {
         let result = self
-            .request("initialize", json!({"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}))
+            .request(
+                "initialize",
+                json!({"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}),
+            )
             .await
             .expect("initialize succeeds");
         self.notify("notifications/initialized").await;
@@ -135,6 +159,8 @@ impl SseClient {
 
     /// Calls a tool; returns the result object.
     pub async fn call(&mut self, tool: &str, arguments: Value) -> Value {
-        self.request("tools/call", json!({"name": tool, "arguments": arguments})).await.unwrap_or_else(|e| panic!("{tool}: protocol error {e}"))
+        self.request("tools/call", json!({"name": tool, "arguments": arguments}))
+            .await
+            .unwrap_or_else(|e| panic!("{tool}: protocol error {e}"))
     }
 }

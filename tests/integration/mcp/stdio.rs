@@ -21,7 +21,10 @@ async fn stdio_serves_the_same_tools() {
     let r = client.peer().call_tool(CallToolRequestParams::new("list_nodes").with_arguments(args)).await.unwrap();
     assert_ne!(r.is_error, Some(true), "{}", text_of(&r));
     assert_eq!(seen(&h.prod, "GET /nodes"), 1);
-    let args = json!({"path": "/nodes/pve1/qemu/100/config", "method": "POST", "data": {"cores": 0}}).as_object().cloned().unwrap();
+    let args = json!({"path": "/nodes/pve1/qemu/100/config", "method": "POST", "data": {"cores": 0}})
+        .as_object()
+        .cloned()
+        .unwrap();
     let r = client.peer().call_tool(CallToolRequestParams::new("proxmox_api_call").with_arguments(args)).await.unwrap();
     assert_eq!(r.is_error, Some(true));
     assert!(text_of(&r).contains("'cores'"));
