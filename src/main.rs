@@ -79,6 +79,11 @@ struct ServeArgs {
     /// Close sessions idle this many seconds.
     #[arg(long, env = "MCP_IDLE_TIMEOUT_S", default_value_t = 3600)]
     idle_timeout_s: u64,
+    /// Threads that run requests. One keeps each request's hand-offs (HTTP connection,
+    /// session, tool, upstream connection) on one thread, which is what a model's mostly
+    /// sequential calls need (see BENCHMARKS.md); raise it for many concurrent heavy calls.
+    #[arg(long, env = "MCP_WORKER_THREADS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    worker_threads: u16,
 }
 
 #[derive(Subcommand)]
@@ -219,8 +224,12 @@ fn serve_options(config: Option<PathBuf>, a: ServeArgs) -> Result<ServeOptions, 
     })
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime starts")
+fn runtime(worker_threads: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(worker_threads)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts")
 }
 
 /// Serves until shutdown. Standard output is not locked here: the stdio transport writes
@@ -228,8 +237,9 @@ fn runtime() -> tokio::runtime::Runtime {
 fn serve(config: Option<PathBuf>, log_format: LogFormat, args: ServeArgs) -> ExitCode {
     init_logging(log_format);
     let stdio = args.stdio;
+    let workers = usize::from(args.worker_threads);
     let outcome = serve_options(config, args).and_then(|options| {
-        runtime().block_on(async {
+        runtime(workers).block_on(async {
             if stdio {
                 run::serve_stdio(options).await
             } else {
@@ -264,11 +274,11 @@ fn main() -> ExitCode {
             if probe {
                 init_logging(cli.log_format);
             }
-            let (report, ok) = runtime().block_on(run::check_config(cli.config.as_deref(), probe));
+            let (report, ok) = runtime(1).block_on(run::check_config(cli.config.as_deref(), probe));
             writeln!(out, "{}", report.trim_end()).map(|_| i32::from(!ok))
         }
         Command::Healthcheck { listen, allowed_hosts } => {
-            match runtime().block_on(run::healthcheck(listen, allowed_hosts.as_deref())) {
+            match runtime(1).block_on(run::healthcheck(listen, allowed_hosts.as_deref())) {
                 Ok(()) => writeln!(out, "healthy").map(|_| 0),
                 Err(e) => {
                     eprintln!("proxmox-mcp: {e}");
@@ -327,6 +337,17 @@ mod tests {
         let cli = parse(&["--config", "c.json", "--log-format", "json", "serve", "--stdio"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Serve(ServeArgs { stdio: true, .. }))));
         assert!(matches!(cli.log_format, LogFormat::Json));
+    }
+
+    #[test]
+    fn one_worker_thread_by_default_and_never_none() {
+        assert_eq!(parse(&[]).unwrap().serve.worker_threads, 1);
+        assert_eq!(
+            parse(&["serve", "--worker-threads", "4"])
+                .map(|c| matches!(c.command, Some(Command::Serve(ServeArgs { worker_threads: 4, .. })))),
+            Ok(true)
+        );
+        assert!(parse(&["--worker-threads", "0"]).err().unwrap().contains("--worker-threads"));
     }
 
     #[test]
