@@ -158,9 +158,13 @@ struct RunArgs {
     /// The API path to GET (--direct), e.g. /nodes/pve1/qemu/100/status/current.
     #[arg(long, default_value = "/version")]
     path: String,
-    /// The server's process id, to read its resident memory before and after the run.
+    /// The server's process id, to read its resident memory before and after the run and
+    /// its CPU time during the measured phase.
     #[arg(long)]
     server_pid: Option<u32>,
+    /// The upstream's process id (e.g. pve-stub's), to read its CPU time during the measured phase.
+    #[arg(long)]
+    upstream_pid: Option<u32>,
     /// A name for the scenario, carried into the output.
     #[arg(long)]
     label: Option<String>,
@@ -195,6 +199,7 @@ async fn run_command(a: RunArgs) -> Result<i32, String> {
         duration: secs(a.duration, "--duration")?,
         timeout: secs(a.timeout, "--timeout")?,
         server_pid: a.server_pid,
+        upstream_pid: a.upstream_pid,
     };
     let before = a.server_pid.and_then(procfs::rss_kib);
     let mut summary = run::run(&target, &plan).await?;

@@ -56,6 +56,36 @@ pub struct Plan {
     /// The server's process, whose CPU time is read when the measured phase starts and
     /// when the last call ended.
     pub server_pid: Option<u32>,
+    /// The upstream's process (e.g. pve-stub), whose CPU time is read the same way.
+    pub upstream_pid: Option<u32>,
+}
+
+/// CPU time used so far by the three parties of a run, in milliseconds.
+#[derive(Debug, Clone, Copy)]
+struct CpuReading {
+    loadgen: Option<f64>,
+    server: Option<f64>,
+    upstream: Option<f64>,
+}
+
+impl CpuReading {
+    fn now(plan: &Plan) -> CpuReading {
+        CpuReading {
+            loadgen: procfs::cpu_ms(std::process::id()),
+            server: plan.server_pid.and_then(procfs::cpu_ms),
+            upstream: plan.upstream_pid.and_then(procfs::cpu_ms),
+        }
+    }
+
+    /// What each party used between `start` and `self`.
+    fn since(self, start: CpuReading) -> CpuReading {
+        let d = |end: Option<f64>, start: Option<f64>| Some(end? - start?);
+        CpuReading {
+            loadgen: d(self.loadgen, start.loadgen),
+            server: d(self.server, start.server),
+            upstream: d(self.upstream, start.upstream),
+        }
+    }
 }
 
 /// Latency percentiles, in milliseconds.
@@ -135,6 +165,14 @@ pub struct Summary {
     /// milliseconds (10 ms resolution).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_cpu_ms: Option<f64>,
+    /// CPU time loadgen itself used during the measured phase, in milliseconds (10 ms
+    /// resolution): on a machine shared by all three, it is taken from the same cores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loadgen_cpu_ms: Option<f64>,
+    /// CPU time the upstream used during the measured phase (`--upstream-pid`), in
+    /// milliseconds (10 ms resolution).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_cpu_ms: Option<f64>,
 }
 
 impl fmt::Display for Summary {
@@ -161,8 +199,15 @@ impl fmt::Display for Summary {
         if let (Some(b), Some(a)) = (self.rss_before_kib, self.rss_after_kib) {
             write!(f, "; server RSS {b} -> {a} KiB")?;
         }
-        if let Some(ms) = self.server_cpu_ms {
-            write!(f, "; server CPU {ms:.0} ms")?;
+        let cpu =
+            [("loadgen", self.loadgen_cpu_ms), ("server", self.server_cpu_ms), ("upstream", self.upstream_cpu_ms)];
+        if cpu.iter().any(|(_, ms)| ms.is_some()) && self.ok > 0 {
+            write!(f, "; CPU µs/call")?;
+            for (who, ms) in cpu {
+                if let Some(ms) = ms {
+                    write!(f, " {who} {:.0}", ms * 1000.0 / self.ok as f64)?;
+                }
+            }
         }
         for e in &self.error_samples {
             write!(f, "\n  error: {e}")?;
@@ -230,7 +275,7 @@ async fn worker(
     target: Target,
     plan: Plan,
     barrier: Arc<Barrier>,
-    cpu_start: Arc<OnceLock<f64>>,
+    cpu_start: Arc<OnceLock<CpuReading>>,
 ) -> WorkerResult {
     let mut result = WorkerResult::default();
     let mut caller = match open(&client, &target, plan.timeout).await {
@@ -246,10 +291,8 @@ async fn worker(
         }
     }
     // Every worker reaches the barrier once, opened or not, so none waits forever.
-    if barrier.wait().await.is_leader()
-        && let Some(ms) = plan.server_pid.and_then(procfs::cpu_ms)
-    {
-        let _ = cpu_start.set(ms);
+    if barrier.wait().await.is_leader() {
+        let _ = cpu_start.set(CpuReading::now(&plan));
     }
     let Some(mut caller) = caller else {
         // The failed opening counted one error; the calls it could not make count too.
@@ -320,10 +363,7 @@ pub async fn run(target: &Target, plan: &Plan) -> Result<Summary, String> {
             window = Some(window.map_or((s, e), |(ws, we)| (ws.min(s), we.max(e))));
         }
     }
-    let server_cpu_ms = match (cpu_start.get(), plan.server_pid.and_then(procfs::cpu_ms)) {
-        (Some(start), Some(end)) => Some(end - start),
-        _ => None,
-    };
+    let cpu = cpu_start.get().map(|start| CpuReading::now(plan).since(*start));
     let elapsed = window.map_or(Duration::ZERO, |(s, e)| e.saturating_duration_since(s));
     let ok = latencies.len() as u64;
     let call = match target {
@@ -345,7 +385,9 @@ pub async fn run(target: &Target, plan: &Plan) -> Result<Summary, String> {
         error_samples: samples,
         rss_before_kib: None,
         rss_after_kib: None,
-        server_cpu_ms,
+        server_cpu_ms: cpu.and_then(|c| c.server),
+        loadgen_cpu_ms: cpu.and_then(|c| c.loadgen),
+        upstream_cpu_ms: cpu.and_then(|c| c.upstream),
     })
 }
 

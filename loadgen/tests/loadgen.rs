@@ -41,6 +41,7 @@ fn plan(concurrency: usize, calls: usize) -> Plan {
         duration: Duration::from_secs(20),
         timeout: Duration::from_secs(5),
         server_pid: None,
+        upstream_pid: None,
     }
 }
 
@@ -105,6 +106,9 @@ async fn direct_runs_count_successes_and_refusals() {
     let s = run(&Target::Direct(Arc::new(direct)), &plan(3, 20)).await.unwrap();
     assert_all_ok(&s, 60);
     assert_eq!(s.target, "direct");
+    // CPU accounting: loadgen's own always, the others only for the processes named.
+    assert!(s.loadgen_cpu_ms.is_some_and(|ms| ms >= 0.0), "{s:?}");
+    assert_eq!((s.server_cpu_ms, s.upstream_cpu_ms), (None, None));
     let refused = Direct::new(&cluster(&config_for(&stub, "wrong")), STATUS, 2).unwrap();
     let s = run(&Target::Direct(Arc::new(refused)), &plan(2, 5)).await.unwrap();
     assert_eq!((s.ok, s.errors), (0, 10), "{s}");
@@ -116,10 +120,16 @@ async fn both_transports_carry_tool_calls_to_the_upstream() {
     let stub = Stub::start(StubConfig::default()).await;
     let server = server(config_for(&stub, "00000000-0000-0000-0000-000000000000")).await;
     let args = json!({ "method": "GET", "path": STATUS });
+    // Server and stub run in this process here: their CPU readings are this process's.
+    let me = Some(std::process::id());
+    let measured = Plan { server_pid: me, upstream_pid: me, ..plan(3, 10) };
     for transport in [Transport::Sse, Transport::StreamableHttp] {
-        let s = run(&mcp(&server.endpoint, transport, "proxmox_api_call", args.clone()), &plan(3, 10)).await.unwrap();
+        let s = run(&mcp(&server.endpoint, transport, "proxmox_api_call", args.clone()), &measured).await.unwrap();
         assert_all_ok(&s, 30);
         assert_eq!(s.target, transport.label());
+        let cpu = [s.loadgen_cpu_ms, s.server_cpu_ms, s.upstream_cpu_ms];
+        assert!(cpu.iter().all(|ms| ms.is_some_and(|ms| ms >= 0.0)), "{s:?}");
+        assert_eq!(s.loadgen_cpu_ms, s.server_cpu_ms, "one process, one reading");
     }
     let s = run(&mcp(&server.endpoint, Transport::StreamableHttp, loadgen::run::LIST_TOOLS, json!({})), &plan(1, 3))
         .await
