@@ -76,6 +76,21 @@ class Report:
         print('    ..    {0}'.format(text), flush=True)
 
 
+async def command(*args, cwd=None, env=None, time_limit=120, merge=False):
+    """Runs a command to its end (killed after `time_limit` s); returns (exit code, stdout,
+    stderr) as text, with stderr in stdout when `merge`, and exit code -1 on the time limit."""
+    proc = await asyncio.create_subprocess_exec(
+        *args, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT if merge else asyncio.subprocess.PIPE)
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), time_limit)
+    except asyncio.TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return -1, '', 'timed out after {0} s'.format(time_limit)
+    return proc.returncode, out.decode(errors='replace'), (err or b'').decode(errors='replace')
+
+
 def shorten(text, limit=400):
     text = str(text).replace('\n', ' | ')
     return text if len(text) <= limit else text[:limit] + '...'

