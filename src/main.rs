@@ -250,8 +250,12 @@ fn serve(config: Option<PathBuf>, log_format: LogFormat, args: ServeArgs) -> Exi
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e}");
-            eprintln!("proxmox-mcp: {e}");
+            // Once, in the log's format: a JSON line for log pipelines, a plain line for people
+            // (the text log would only repeat it).
+            match log_format {
+                LogFormat::Json => tracing::error!("{e}"),
+                LogFormat::Text => eprintln!("proxmox-mcp: {e}"),
+            }
             ExitCode::from(1)
         }
     }

@@ -361,3 +361,29 @@ fn the_readme_example_is_what_users_see() {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     assert!(readme.contains(&text), "README.md should show:\n{text}");
 }
+
+/// `serve` with a configuration file that is not there: exit 1, and the file named once, in
+/// the log's format (a plain line for people, one JSON object for log pipelines).
+#[test]
+fn a_missing_configuration_file_is_named_once_in_the_log_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |format: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_proxmox-mcp"))
+            .args(["--config", "absent.json", "--log-format", format, "serve", "--listen", "127.0.0.1:0"])
+            .current_dir(dir.path())
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let text = run("text");
+    assert_eq!(text.matches("absent.json").count(), 1, "{text}");
+    assert!(text.starts_with("proxmox-mcp: cannot read the configuration file "), "{text}");
+    let json = run("json");
+    let lines: Vec<Value> = json.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let errors: Vec<&Value> = lines.iter().filter(|l| l["level"] == "ERROR").collect();
+    assert_eq!(errors.len(), 1, "{json}");
+    assert!(errors[0]["fields"]["message"].as_str().unwrap().contains("absent.json"), "{json}");
+    assert_eq!(json.matches("absent.json").count(), 1, "{json}");
+}
