@@ -69,12 +69,22 @@ struct CpuReading {
 }
 
 impl CpuReading {
+    /// One read of `/proc` per process: parties that are the same process (everything
+    /// in-process, or server and stub as one) get the same reading, not two taken a clock
+    /// tick apart.
     fn now(plan: &Plan) -> CpuReading {
-        CpuReading {
-            loadgen: procfs::cpu_ms(std::process::id()),
-            server: plan.server_pid.and_then(procfs::cpu_ms),
-            upstream: plan.upstream_pid.and_then(procfs::cpu_ms),
-        }
+        let me = std::process::id();
+        let loadgen = procfs::cpu_ms(me);
+        let server = match plan.server_pid {
+            Some(pid) if pid == me => loadgen,
+            pid => pid.and_then(procfs::cpu_ms),
+        };
+        let upstream = match plan.upstream_pid {
+            Some(pid) if pid == me => loadgen,
+            Some(pid) if Some(pid) == plan.server_pid => server,
+            pid => pid.and_then(procfs::cpu_ms),
+        };
+        CpuReading { loadgen, server, upstream }
     }
 
     /// What each party used between `start` and `self`.
