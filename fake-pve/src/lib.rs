@@ -51,11 +51,7 @@ impl FakePve {
         let (shutdown, rx) = watch::channel(false);
         let acceptor = tokio_rustls::TlsAcceptor::from(certs.server_config.clone());
         tokio::spawn(accept_loop(listener, acceptor, api::router(state.clone()), state.clone(), rx));
-        let fingerprint = {
-            use sha2::Digest;
-            let digest = sha2::Sha256::digest(certs.leaf_der.as_ref());
-            digest.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
-        };
+        let fingerprint = certs.fingerprint();
         FakePve { addr, ca_pem: certs.ca_pem, fingerprint, state, shutdown }
     }
 
@@ -111,27 +107,19 @@ impl Drop for FakePve {
     }
 }
 
+/// Serves the API router over TLS; a request may end its own connection (`api::ConnKill`).
 async fn accept_loop(
     listener: TcpListener,
     acceptor: tokio_rustls::TlsAcceptor,
     router: axum::Router,
     state: Arc<State>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    loop {
-        let accepted = tokio::select! {
-            r = listener.accept() => r,
-            _ = shutdown.changed() => return,
-        };
-        let Ok((tcp, _)) = accepted else { continue };
-        lock(&state.counters).connections += 1;
-        let (acceptor, router, state, mut shutdown) =
-            (acceptor.clone(), router.clone(), state.clone(), shutdown.clone());
-        tokio::spawn(async move {
-            let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
-                Ok(Ok(tls)) => tls,
-                _ => return,
-            };
+    let counted = state.clone();
+    let accepted = move |_: &tokio::net::TcpStream| lock(&counted.counters).connections += 1;
+    let serve = move |tls| {
+        let (router, state) = (router.clone(), state.clone());
+        async move {
             lock(&state.counters).handshakes += 1;
             let kill = Arc::new(Notify::new());
             let conn_kill = kill.clone();
@@ -146,10 +134,10 @@ async fn accept_loop(
             tokio::select! {
                 _ = conn => {}
                 _ = kill.notified() => {}
-                _ = shutdown.changed() => {}
             }
-        });
-    }
+        }
+    };
+    tls::accept_loop(listener, acceptor, shutdown, accepted, serve).await;
 }
 
 /// A TCP listener on 127.0.0.1 that accepts connections and never says anything: a node

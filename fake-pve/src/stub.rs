@@ -16,7 +16,6 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -82,11 +81,7 @@ impl Stub {
         let (shutdown, rx) = watch::channel(false);
         let acceptor = tokio_rustls::TlsAcceptor::from(certs.server_config.clone());
         tokio::spawn(accept_loop(listener, acceptor, answers, rx));
-        let fingerprint = {
-            use sha2::Digest;
-            let digest = sha2::Sha256::digest(certs.leaf_der.as_ref());
-            digest.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
-        };
+        let fingerprint = certs.fingerprint();
         Ok(Stub { addr, ca_pem: certs.ca_pem, fingerprint, shutdown })
     }
 
@@ -241,39 +236,31 @@ fn answer(answers: &Answers, req: &Request<hyper::body::Incoming>) -> Response<B
     }
 }
 
+/// Serves the fixed answers over TLS.
 async fn accept_loop(
     listener: TcpListener,
     acceptor: tokio_rustls::TlsAcceptor,
     answers: Arc<Answers>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    loop {
-        let accepted = tokio::select! {
-            r = listener.accept() => r,
-            _ = shutdown.changed() => return,
-        };
-        let Ok((tcp, _)) = accepted else { continue };
-        // Answers are written in one go, but the handshake is not: no Nagle delays.
+    // Answers are written in one go, but the handshake is not: no Nagle delays.
+    let accepted = |tcp: &tokio::net::TcpStream| {
         let _ = tcp.set_nodelay(true);
-        let (acceptor, answers, mut shutdown) = (acceptor.clone(), answers.clone(), shutdown.clone());
-        tokio::spawn(async move {
-            let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
-                Ok(Ok(tls)) => tls,
-                _ => return,
-            };
+    };
+    let serve = move |tls| {
+        let answers = answers.clone();
+        async move {
             let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
                 let response = answer(&answers, &req);
                 async move { Ok::<_, std::convert::Infallible>(response) }
             });
-            let conn = hyper::server::conn::http1::Builder::new()
+            let _ = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
-                .serve_connection(hyper_util::rt::TokioIo::new(tls), service);
-            tokio::select! {
-                _ = conn => {}
-                _ = shutdown.changed() => {}
-            }
-        });
-    }
+                .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                .await;
+        }
+    };
+    tls::accept_loop(listener, acceptor, shutdown, accepted, serve).await;
 }
 
 #[cfg(test)]
