@@ -143,8 +143,16 @@ fn result_of(message: Value) -> Result<Value, String> {
     }
 }
 
-fn status_error(what: &str, status: reqwest::StatusCode, body: &str) -> String {
-    format!("{what}: HTTP {status}: {}", shorten(body.trim()))
+/// The response of a sent request when its status is a success; otherwise an error naming
+/// the request and the transport error, or the status and the body.
+async fn successful(what: &str, sent: Result<reqwest::Response, reqwest::Error>) -> Result<reqwest::Response, String> {
+    let response = sent.map_err(|e| describe_error(what, &e))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let body = response.text().await.unwrap_or_default();
+    Err(format!("{what}: HTTP {status}: {}", shorten(body.trim())))
 }
 
 /// A reqwest error with its causes, for error samples.
@@ -191,17 +199,8 @@ impl SseSession {
     async fn connect(client: &reqwest::Client, endpoint: &Endpoint) -> Result<SseSession, String> {
         let headers = base_headers(endpoint)?;
         let url = endpoint.base.join("sse").map_err(|e| e.to_string())?;
-        let response = client
-            .get(url)
-            .headers(headers.clone())
-            .header(ACCEPT, "text/event-stream")
-            .send()
-            .await
-            .map_err(|e| describe_error("GET /sse", &e))?;
-        if !response.status().is_success() {
-            let status = response.status();
-            return Err(status_error("GET /sse", status, &response.text().await.unwrap_or_default()));
-        }
+        let sent = client.get(url).headers(headers.clone()).header(ACCEPT, "text/event-stream").send().await;
+        let response = successful("GET /sse", sent).await?;
         let (endpoint_tx, endpoint_rx) = oneshot::channel::<String>();
         let (tx, messages) = mpsc::unbounded_channel();
         let reader = tokio::spawn(read_stream(response, endpoint_tx, tx));
@@ -211,18 +210,17 @@ impl SseSession {
     }
 
     async fn post(&self, body: String) -> Result<(), String> {
-        let response = self
+        let sent = self
             .client
             .post(self.post_url.clone())
             .headers(self.headers.clone())
             .header(CONTENT_TYPE, "application/json")
             .body(body)
             .send()
-            .await
-            .map_err(|e| describe_error("POST /messages", &e))?;
-        let status = response.status();
-        let text = response.text().await.map_err(|e| describe_error("POST /messages", &e))?;
-        if status.is_success() { Ok(()) } else { Err(status_error("POST /messages", status, &text)) }
+            .await;
+        let response = successful("POST /messages", sent).await?;
+        // Read the (short) body, so the connection goes back to the pool.
+        response.text().await.map(drop).map_err(|e| describe_error("POST /messages", &e))
     }
 
     async fn request(&mut self, method: &str, params: Value) -> Result<Reply, String> {
@@ -307,18 +305,14 @@ impl HttpSession {
 
     /// Posts one message; `None` for a 202 (a notification or response was accepted).
     async fn post(&mut self, body: String) -> Result<Option<reqwest::Response>, String> {
-        let response = self
+        let sent = self
             .builder(reqwest::Method::POST)
             .header(ACCEPT, "application/json, text/event-stream")
             .header(CONTENT_TYPE, "application/json")
             .body(body)
             .send()
-            .await
-            .map_err(|e| describe_error("POST /mcp", &e))?;
-        if !response.status().is_success() {
-            let status = response.status();
-            return Err(status_error("POST /mcp", status, &response.text().await.unwrap_or_default()));
-        }
+            .await;
+        let response = successful("POST /mcp", sent).await?;
         if self.session.is_none()
             && let Some(id) = response.headers().get("mcp-session-id")
         {
