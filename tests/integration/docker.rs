@@ -92,17 +92,21 @@ fn the_image_serves_with_a_token_and_its_health_check_passes() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let health = |server: &mut std::process::Child| {
+    // The image's HEALTHCHECK command, in the image's environment.
+    let healthcheck = || {
         let (program, args) = image.healthcheck.split_first().unwrap();
+        Command::new(binary(program))
+            .args(args)
+            .env_clear()
+            .envs(&image.env)
+            .env("MCP_LISTEN", &listen)
+            .output()
+            .unwrap()
+    };
+    let health = |server: &mut std::process::Child| {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let out = Command::new(binary(program))
-                .args(args)
-                .env_clear()
-                .envs(&image.env)
-                .env("MCP_LISTEN", &listen)
-                .output()
-                .unwrap();
+            let out = healthcheck();
             if out.status.success() {
                 return String::from_utf8_lossy(&out.stdout).into_owned();
             }
@@ -132,13 +136,5 @@ fn the_image_serves_with_a_token_and_its_health_check_passes() {
         "no secret in the logs"
     );
     // The health check fails once the server is gone.
-    let (program, args) = image.healthcheck.split_first().unwrap();
-    let out = Command::new(binary(program))
-        .args(args)
-        .env_clear()
-        .envs(&image.env)
-        .env("MCP_LISTEN", &listen)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    assert!(!healthcheck().status.success());
 }
