@@ -18,3 +18,8 @@ pub mod procfs;
 pub mod run;
 pub mod sse;
 pub mod startup;
+
+/// The multi-threaded runtime both binaries run on, with `threads` workers (at least one).
+pub fn runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(threads.max(1)).enable_all().build()
+}

@@ -298,14 +298,13 @@ async fn startup_command(
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime =
-        match tokio::runtime::Builder::new_multi_thread().worker_threads(cli.threads.max(1)).enable_all().build() {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("loadgen: cannot start the runtime: {e}");
-                return ExitCode::from(2);
-            }
-        };
+    let runtime = match loadgen::runtime(cli.threads) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("loadgen: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let outcome = runtime.block_on(async move {
         match cli.command {
             Command::Run(a) => run_command(a).await,

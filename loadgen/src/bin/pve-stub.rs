@@ -108,14 +108,13 @@ async fn serve(cli: Cli) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime =
-        match tokio::runtime::Builder::new_multi_thread().worker_threads(cli.threads.max(1)).enable_all().build() {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("pve-stub: {e}");
-                return ExitCode::from(2);
-            }
-        };
+    let runtime = match loadgen::runtime(cli.threads) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("pve-stub: {e}");
+            return ExitCode::from(2);
+        }
+    };
     match runtime.block_on(serve(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
